@@ -1,0 +1,121 @@
+#include "commands.hpp"
+#include "domain/error.hpp"
+#include "http_server.hpp"
+#include "output.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace usersvc::cli {
+
+namespace {
+constexpr auto kShutdownGrace = std::chrono::seconds(10);
+
+// Runs the server until SIGINT/SIGTERM. Signals are blocked in every thread and
+// taken by one waiter with sigwait, so the handler may call ordinary code.
+void serveUntilSignalled(http::HttpServer& server) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    std::atomic<bool> stopping{false};
+
+    std::thread waiter([&] {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        if (done) return;
+        stopping = true;
+        http::logEvent("info", "", "signal received; finishing requests in flight");
+        server.stop();
+        std::unique_lock lock(mutex);
+        if (!finished.wait_for(lock, kShutdownGrace, [&] { return done; })) {
+            http::logEvent("warn", "", "requests still in flight after the grace period; exiting");
+            std::fflush(nullptr);
+            ::_exit(0);
+        }
+    });
+    server.run();
+    {
+        std::lock_guard lock(mutex);
+        done = true;
+    }
+    finished.notify_all();
+    if (!stopping) ::pthread_kill(waiter.native_handle(), SIGTERM); // release the waiter
+    waiter.join();
+}
+} // namespace
+
+void addServeCommand(CLI::App& app, GlobalOptions& g) {
+    struct Args {
+        http::ServerSettings server;
+        std::string logFormat = "text";
+        std::string refreshReuseInterval = "10s";
+        std::string jsonLimit = "16KiB";
+        bool noAccessLog = false;
+    };
+    auto args = std::make_shared<Args>();
+    auto& s = args->server;
+    auto* cmd = app.add_subcommand("serve", "Run the HTTP API");
+    cmd->add_option("--host", s.host, "Address to listen on")->envname("USERSVC_HOST")->capture_default_str();
+    cmd->add_option("--port", s.port, "Port; 0 picks a free one")->envname("USERSVC_PORT")->capture_default_str();
+    cmd->add_option("--cors-origin", s.corsOrigins, "Allow this browser origin (repeatable)")
+        ->envname("USERSVC_CORS_ORIGIN")
+        ->delimiter(',');
+    cmd->add_option("--threads", s.threads, "HTTP worker threads (default max(16, 4 x cores))")
+        ->envname("USERSVC_THREADS");
+    cmd->add_option("--log-format", args->logFormat, "text or json")
+        ->envname("USERSVC_LOG_FORMAT")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    cmd->add_flag("--no-access-log", args->noAccessLog, "Do not log one line per request");
+    cmd->add_flag("--insecure-cookies", s.insecureCookies, "Set cookies without Secure (plain-HTTP dev servers)")
+        ->envname("USERSVC_INSECURE_COOKIES");
+    cmd->add_option("--json-limit", args->jsonLimit, "Largest JSON or urlencoded body")
+        ->envname("USERSVC_JSON_LIMIT")
+        ->capture_default_str();
+    cmd->add_option("--refresh-reuse-interval", args->refreshReuseInterval,
+                    "Grace period in which a just-rotated refresh token still answers")
+        ->envname("USERSVC_REFRESH_REUSE_INTERVAL")
+        ->capture_default_str();
+    cmd->footer("Example:\n  usersvc serve --port 0 --cors-origin http://localhost:5173 --insecure-cookies");
+    cmd->callback([&g, args] {
+        // Block the stop signals before any thread starts, so only the waiter sees them.
+        sigset_t signals;
+        sigemptyset(&signals);
+        sigaddset(&signals, SIGINT);
+        sigaddset(&signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+        ::signal(SIGPIPE, SIG_IGN);
+
+        auto limit = parseSize(args->jsonLimit);
+        if (!limit || *limit == 0) throw Error(Code::Invalid, "--json-limit takes a size such as 16KiB");
+        args->server.jsonLimit = *limit;
+        args->server.logFormat = args->logFormat == "json" ? http::LogFormat::Json : http::LogFormat::Text;
+        args->server.accessLog = !args->noAccessLog;
+        args->server.publicUrl = g.publicUrl;
+
+        Core core(g.coreSettings());
+        core.media().removeStaleTemps(std::chrono::hours(1));
+        http::HttpServer server(core, args->server);
+        int port = server.bind();
+        std::string host = args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]"
+                                                                             : args->server.host;
+        std::cout << "listening on http://" << host << ":" << port << std::endl;
+        serveUntilSignalled(server);
+    });
+}
+
+} // namespace usersvc::cli

@@ -1,0 +1,16 @@
+#pragma once
+// One function per subcommand: each adds itself to the app and runs in its
+// callback. Subcommands parse options, call one service method, print.
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace usersvc::cli {
+
+void addServeCommand(CLI::App& app, GlobalOptions& g);
+void addRegisterCommand(CLI::App& app, GlobalOptions& g);
+void addLoginCommand(CLI::App& app, GlobalOptions& g);
+void addLogoutCommand(CLI::App& app, GlobalOptions& g);
+void addListUsersCommand(CLI::App& app, GlobalOptions& g);
+
+} // namespace usersvc::cli

@@ -1,0 +1,43 @@
+#include "output.hpp"
+
+#include <iostream>
+
+namespace usersvc::cli {
+
+int exitCodeFor(Code code) {
+    switch (code) {
+    case Code::Invalid:
+    case Code::TooLarge:
+    case Code::UnsupportedMedia: return 2;
+    case Code::Conflict: return 3;
+    case Code::Unauthenticated:
+    case Code::Forbidden:
+    case Code::RateLimited: return 4;
+    case Code::NotFound: return 5;
+    case Code::Unavailable:
+    case Code::Internal: return 1;
+    }
+    return 1;
+}
+
+void printError(const std::string& message, const std::vector<FieldError>& fields) {
+    std::string line = "usersvc: " + message;
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        line += (i == 0 ? ": " : "; ") + fields[i].field + ": " + fields[i].message;
+    std::cerr << line << std::endl;
+}
+
+void printJson(const nlohmann::ordered_json& doc) {
+    std::cout << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+void printFields(const nlohmann::ordered_json& object) {
+    std::size_t width = 0;
+    for (const auto& [key, value] : object.items()) width = std::max(width, key.size());
+    for (const auto& [key, value] : object.items()) {
+        std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+        std::cout << key << std::string(width + 2 - key.size(), ' ') << text << '\n';
+    }
+}
+
+} // namespace usersvc::cli

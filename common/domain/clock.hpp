@@ -1,0 +1,19 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace usersvc {
+
+std::int64_t nowMs();
+
+// "2026-11-24T10:00:00.000Z"
+std::string isoTimestamp(std::int64_t ms);
+
+// Parses durations as the Express backend's .env writes them ("15m", "1d", "10d",
+// "30s", "2h") or plain seconds ("900"). Returns seconds, or nothing when malformed
+// or not positive.
+std::optional<std::int64_t> parseDurationSeconds(std::string_view text);
+
+} // namespace usersvc

@@ -1,0 +1,45 @@
+#pragma once
+// The records both faces talk about. Password hashes and refresh-token hashes
+// live only in the *Record types, which never leave common/.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace usersvc {
+
+// Public view of a user, as API.md's user object shows it.
+struct User {
+    std::string id; // 24 hex, ObjectId-shaped
+    std::string username;
+    std::string email;
+    std::string fullName;
+    std::string avatar;     // media reference ("3f/<sha256>.png") or absolute URL, or ""
+    std::string coverImage; // same
+    std::int64_t createdAtMs = 0;
+    std::int64_t updatedAtMs = 0;
+};
+
+struct UserRecord : User {
+    std::string passwordHash;
+};
+
+// One login: an access token names it by `sid`; its refresh token is stored hashed.
+struct SessionRecord {
+    std::string id;
+    std::string userId;
+    std::string refreshHash; // SHA-256 hex of the current refresh token
+    std::int64_t createdAtMs = 0;
+    std::int64_t lastUsedAtMs = 0;
+    std::int64_t expiresAtMs = 0; // refresh-token expiry
+    std::optional<std::int64_t> revokedAtMs;
+    std::string userAgent;
+    std::string clientAddress;
+};
+
+// One row of `list-users`.
+struct UserListing {
+    User user;
+    std::int64_t openSessions = 0;
+};
+
+} // namespace usersvc

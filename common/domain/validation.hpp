@@ -1,0 +1,29 @@
+#pragma once
+// The input rules of API.md, shared by registration, profile edits, login and
+// every CLI subcommand that takes the same fields.
+#include "domain/error.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace usersvc {
+
+constexpr std::size_t kMaxPasswordBytes = 72; // bcrypt reads no further
+constexpr std::size_t kDefaultMinPasswordBytes = 8;
+
+std::string trim(std::string_view s);
+std::string toLower(std::string_view s);
+
+// Each returns the normalised value, or adds a FieldError to `errors`.
+std::string checkUsername(std::string_view raw, std::vector<FieldError>& errors);
+std::string checkEmail(std::string_view raw, std::vector<FieldError>& errors);
+std::string checkFullName(std::string_view raw, std::vector<FieldError>& errors);
+void checkPassword(std::string_view password, std::size_t minBytes, std::vector<FieldError>& errors,
+                   const std::string& field = "password");
+
+// Throws Error{Invalid, "Validation failed", errors} when `errors` is not empty.
+void throwIfInvalid(const std::vector<FieldError>& errors);
+
+} // namespace usersvc

@@ -1,0 +1,192 @@
+#include "media/media_store.hpp"
+
+#include "domain/error.hpp"
+#include "security/crypto.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+namespace usersvc {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t kSniffBytes = 12;
+constexpr const char* kTempPrefix = ".upload-";
+
+void fsyncDirectory(const fs::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+[[noreturn]] void ioFailure(const std::string& what) {
+    throw Error(Code::Internal, what + ": " + std::strerror(errno));
+}
+} // namespace
+
+std::optional<ImageKind> sniffImage(std::string_view h) {
+    auto starts = [&](std::string_view magic, std::size_t at = 0) {
+        return h.size() >= at + magic.size() && h.substr(at, magic.size()) == magic;
+    };
+    if (starts("\x89PNG\r\n\x1a\n")) return ImageKind::Png;
+    if (starts("\xFF\xD8\xFF")) return ImageKind::Jpeg;
+    if (starts("GIF87a") || starts("GIF89a")) return ImageKind::Gif;
+    if (starts("RIFF") && starts("WEBP", 8)) return ImageKind::Webp;
+    return std::nullopt;
+}
+
+const char* extensionOf(ImageKind kind) {
+    switch (kind) {
+    case ImageKind::Png: return "png";
+    case ImageKind::Jpeg: return "jpg";
+    case ImageKind::Gif: return "gif";
+    case ImageKind::Webp: return "webp";
+    }
+    return "bin";
+}
+
+const char* contentTypeOf(ImageKind kind) {
+    switch (kind) {
+    case ImageKind::Png: return "image/png";
+    case ImageKind::Jpeg: return "image/jpeg";
+    case ImageKind::Gif: return "image/gif";
+    case ImageKind::Webp: return "image/webp";
+    }
+    return "application/octet-stream";
+}
+
+StagedImage::StagedImage(const fs::path& mediaDir, std::string field, std::size_t maxBytes)
+    : mediaDir_(mediaDir), field_(std::move(field)), maxBytes_(maxBytes),
+      hash_(std::make_unique<Sha256Stream>()) {
+    std::string pattern = (mediaDir_ / (std::string(kTempPrefix) + "XXXXXX")).string();
+    fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd_ < 0) ioFailure("cannot create a temporary file in " + mediaDir_.string());
+    ::fchmod(fd_, 0600);
+    tempPath_ = pattern;
+}
+
+StagedImage::~StagedImage() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!tempPath_.empty()) ::unlink(tempPath_.c_str());
+}
+
+void StagedImage::append(const char* data, std::size_t n) {
+    if (size_ + n > maxBytes_)
+        throw Error(Code::TooLarge, "File too large",
+                    {{field_, "File must be at most " + std::to_string(maxBytes_) + " bytes"}});
+    if (head_.size() < kSniffBytes) head_.append(data, std::min(n, kSniffBytes - head_.size()));
+    hash_->update(data, n);
+    size_ += n;
+    while (n > 0) {
+        ssize_t written = ::write(fd_, data, n);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            ioFailure("cannot write an upload");
+        }
+        data += written;
+        n -= static_cast<std::size_t>(written);
+    }
+}
+
+void StagedImage::finish() {
+    if (finished_) return;
+    if (size_ == 0) throw Error(Code::Invalid, "Empty file", {{field_, "File is empty"}});
+    auto kind = sniffImage(head_);
+    if (!kind)
+        throw Error(Code::UnsupportedMedia, "Unsupported image type",
+                    {{field_, "File must be a PNG, JPEG, GIF or WebP image"}});
+    if (::fsync(fd_) != 0) ioFailure("cannot flush an upload");
+    ::close(fd_);
+    fd_ = -1;
+    std::string digest = hash_->finishHex();
+    reference_ = digest.substr(0, 2) + "/" + digest + "." + extensionOf(*kind);
+    finished_ = true;
+}
+
+void StagedImage::publish() {
+    if (!finished_) finish();
+    if (tempPath_.empty()) return; // already published
+    fs::path target = mediaDir_ / reference_;
+    fs::path shard = target.parent_path();
+    if (::mkdir(shard.c_str(), 0700) != 0 && errno != EEXIST) ioFailure("cannot create " + shard.string());
+    struct stat st {};
+    if (::stat(target.c_str(), &st) == 0) {
+        // Same content already stored by someone else: keep theirs.
+        ::unlink(tempPath_.c_str());
+    } else {
+        if (::rename(tempPath_.c_str(), target.c_str()) != 0) ioFailure("cannot store an upload");
+        createdFinal_ = true;
+        fsyncDirectory(shard);
+    }
+    tempPath_.clear();
+}
+
+void StagedImage::unpublish() {
+    if (!createdFinal_) return;
+    ::unlink((mediaDir_ / reference_).c_str());
+    createdFinal_ = false;
+}
+
+MediaStore::MediaStore(fs::path mediaDir, std::size_t maxBytes) : dir_(std::move(mediaDir)), maxBytes_(maxBytes) {
+    if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) ioFailure("cannot create " + dir_.string());
+}
+
+std::unique_ptr<StagedImage> MediaStore::stage(std::string field) const {
+    return std::make_unique<StagedImage>(dir_, std::move(field), maxBytes_);
+}
+
+std::unique_ptr<StagedImage> MediaStore::stageFile(std::string field, const fs::path& source) const {
+    std::ifstream in(source, std::ios::binary);
+    if (!in || fs::is_directory(source))
+        throw Error(Code::Invalid, "Cannot read " + source.string(), {{field, "Cannot read " + source.string()}});
+    auto staged = stage(field);
+    char buffer[64 * 1024];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) staged->append(buffer, static_cast<std::size_t>(in.gcount()));
+    staged->finish();
+    return staged;
+}
+
+std::optional<ImageKind> MediaStore::kindOfReference(std::string_view ref) {
+    // Exactly "<2 hex>/<64 hex>.<ext>" with the shard equal to the digest's start.
+    auto isHex = [](std::string_view s) {
+        for (char c : s)
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        return true;
+    };
+    if (ref.size() < 2 + 1 + 64 + 4 || ref[2] != '/' || ref[67] != '.') return std::nullopt;
+    std::string_view shard = ref.substr(0, 2), digest = ref.substr(3, 64), ext = ref.substr(68);
+    if (!isHex(shard) || !isHex(digest) || digest.substr(0, 2) != shard) return std::nullopt;
+    for (auto kind : {ImageKind::Png, ImageKind::Jpeg, ImageKind::Gif, ImageKind::Webp})
+        if (ext == extensionOf(kind)) return kind;
+    return std::nullopt;
+}
+
+std::optional<fs::path> MediaStore::resolve(std::string_view reference) const {
+    if (!kindOfReference(reference)) return std::nullopt;
+    fs::path file = dir_ / std::string(reference);
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return file;
+}
+
+int MediaStore::removeStaleTemps(std::chrono::seconds age) const {
+    int removed = 0;
+    auto cutoff = fs::file_time_type::clock::now() - age;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+        if (entry.path().filename().string().rfind(kTempPrefix, 0) != 0) continue;
+        if (entry.last_write_time(ec) < cutoff && fs::remove(entry.path(), ec)) ++removed;
+    }
+    return removed;
+}
+
+} // namespace usersvc

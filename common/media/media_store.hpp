@@ -1,0 +1,85 @@
+#pragma once
+// Content-addressed image files under <dataDir>/media: an upload streams into a
+// temp file (hashed and size-checked on the way), is recognised by its first
+// bytes, fsynced, and renamed to media/<2 hex>/<sha256>.<ext>. The client's file
+// name never becomes part of a path.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace usersvc {
+
+class Sha256Stream;
+
+enum class ImageKind { Png, Jpeg, Gif, Webp };
+
+// Recognises PNG, JPEG, GIF and WebP by magic bytes; needs the first 12 bytes.
+std::optional<ImageKind> sniffImage(std::string_view head);
+const char* extensionOf(ImageKind kind);
+const char* contentTypeOf(ImageKind kind);
+
+// One upload on its way into the media directory. Deleted on destruction unless
+// published (and then only the temp file; the published file stays).
+class StagedImage {
+public:
+    StagedImage(const std::filesystem::path& mediaDir, std::string field, std::size_t maxBytes);
+    ~StagedImage();
+    StagedImage(const StagedImage&) = delete;
+    StagedImage& operator=(const StagedImage&) = delete;
+
+    // Throws Error{TooLarge} past maxBytes.
+    void append(const char* data, std::size_t n);
+    // Checks type and emptiness, fsyncs. Throws Error{UnsupportedMedia} or {Invalid}.
+    void finish();
+
+    const std::string& field() const { return field_; }
+    // "3f/3f9a...c1.png"; valid after finish().
+    const std::string& reference() const { return reference_; }
+    std::size_t size() const { return size_; }
+
+    // Moves the file into place. Call with the store's write lock held.
+    void publish();
+    // Removes the published file if publish() created it (nobody else can refer to it).
+    void unpublish();
+
+private:
+    std::filesystem::path mediaDir_;
+    std::string field_;
+    std::size_t maxBytes_;
+    std::filesystem::path tempPath_;
+    int fd_ = -1;
+    std::size_t size_ = 0;
+    std::string head_;
+    std::unique_ptr<Sha256Stream> hash_;
+    std::string reference_;
+    bool finished_ = false;
+    bool createdFinal_ = false;
+};
+
+class MediaStore {
+public:
+    MediaStore(std::filesystem::path mediaDir, std::size_t maxBytes);
+
+    std::unique_ptr<StagedImage> stage(std::string field) const;
+    // Stages a local file (the CLI's --avatar/--cover). Throws Error{Invalid} when unreadable.
+    std::unique_ptr<StagedImage> stageFile(std::string field, const std::filesystem::path& source) const;
+
+    // The file behind a reference of the exact published shape, if it exists.
+    std::optional<std::filesystem::path> resolve(std::string_view reference) const;
+    static std::optional<ImageKind> kindOfReference(std::string_view reference);
+
+    // Removes temp files older than `age` left by a crash.
+    int removeStaleTemps(std::chrono::seconds age) const;
+
+    std::size_t maxBytes() const { return maxBytes_; }
+    const std::filesystem::path& dir() const { return dir_; }
+
+private:
+    std::filesystem::path dir_;
+    std::size_t maxBytes_;
+};
+
+} // namespace usersvc

@@ -1,0 +1,90 @@
+#include "security/password.hpp"
+
+#include "domain/error.hpp"
+#include "security/crypto.hpp"
+
+#include <crypt.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+namespace usersvc {
+
+namespace {
+// Acquires one hashing slot for the lifetime of the guard.
+class SlotGuard {
+public:
+    SlotGuard(std::counting_semaphore<1024>& s, std::atomic<int>& waiting) : s_(s) {
+        ++waiting;
+        s_.acquire();
+        --waiting;
+    }
+    ~SlotGuard() { s_.release(); }
+    SlotGuard(const SlotGuard&) = delete;
+    SlotGuard& operator=(const SlotGuard&) = delete;
+
+private:
+    std::counting_semaphore<1024>& s_;
+};
+} // namespace
+
+PasswordHasher::PasswordHasher(int cost, unsigned maxConcurrent) : cost_(cost) {
+    if (cost < kMinBcryptCost || cost > kMaxBcryptCost)
+        throw Error(Code::Invalid, "bcrypt cost must be between 4 and 15");
+    if (maxConcurrent == 0) maxConcurrent = std::max(1u, std::thread::hardware_concurrency());
+    slots_ = std::make_unique<std::counting_semaphore<1024>>(std::min(maxConcurrent, 1024u));
+}
+
+bool PasswordHasher::runCrypt(std::string_view password, std::string_view setting, std::string* out) {
+    // crypt_rn reads C strings; validation already refuses NUL in passwords.
+    std::string phrase(password);
+    std::string settingCopy(setting);
+    auto data = std::make_unique<crypt_data>();
+    SlotGuard guard(*slots_, waiting_);
+    const char* result = crypt_rn(phrase.c_str(), settingCopy.c_str(), data.get(), sizeof(crypt_data));
+    bool ok = result != nullptr && result[0] != '*';
+    if (ok) *out = result;
+    explicit_bzero(data.get(), sizeof(crypt_data));
+    explicit_bzero(phrase.data(), phrase.size());
+    return ok;
+}
+
+std::string PasswordHasher::hash(std::string_view password) {
+    char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+    // rbytes = nullptr: libxcrypt draws the salt from the OS CSPRNG itself.
+    if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost_), nullptr, 0, setting,
+                          sizeof setting))
+        throw Error(Code::Internal, "bcrypt salt generation failed");
+    std::string out;
+    if (!runCrypt(password, setting, &out)) throw Error(Code::Internal, "bcrypt hashing failed");
+    return out;
+}
+
+bool PasswordHasher::verify(std::string_view password, std::string_view storedHash) {
+    if (costOf(storedHash) == 0) return false;
+    std::string computed;
+    if (!runCrypt(password, storedHash, &computed)) return false;
+    return constantTimeEquals(computed, storedHash);
+}
+
+void PasswordHasher::verifyDummy(std::string_view password) {
+    // Any well-formed hash costs the same to check; this salt is fixed and public.
+    char setting[64];
+    std::snprintf(setting, sizeof setting, "$2b$%02d$usersvcDummySaltForUne", cost_);
+    std::string ignored;
+    runCrypt(password, setting, &ignored);
+}
+
+int PasswordHasher::costOf(std::string_view h) {
+    // "$2b$12$" + 22 salt + 31 hash characters.
+    if (h.size() != 60 || h[0] != '$' || h[1] != '2' || h[3] != '$' || h[6] != '$') return 0;
+    if (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') return 0;
+    if (h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9') return 0;
+    int cost = (h[4] - '0') * 10 + (h[5] - '0');
+    return (cost >= 4 && cost <= 31) ? cost : 0;
+}
+
+int PasswordHasher::waiting() const { return waiting_.load(); }
+
+} // namespace usersvc

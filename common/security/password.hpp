@@ -1,0 +1,49 @@
+#pragma once
+// bcrypt through libxcrypt. Hashing is CPU-heavy (about 180 ms at cost 12), so
+// at most `maxConcurrent` run at once, whoever calls: the HTTP workers queue here
+// instead of starving cheap requests of CPU.
+#include <atomic>
+#include <memory>
+#include <semaphore>
+#include <string>
+#include <string_view>
+
+namespace usersvc {
+
+constexpr int kMinBcryptCost = 4;
+constexpr int kMaxBcryptCost = 15;
+constexpr int kDefaultBcryptCost = 12;
+
+class PasswordHasher {
+public:
+    // maxConcurrent 0 means the number of cores.
+    explicit PasswordHasher(int cost = kDefaultBcryptCost, unsigned maxConcurrent = 0);
+
+    int cost() const { return cost_; }
+
+    // A new "$2b$<cost>$..." hash with a fresh salt from the OS.
+    std::string hash(std::string_view password);
+
+    // True when `password` matches `storedHash` ($2a$, $2b$ or $2y$). A malformed
+    // hash verifies as false.
+    bool verify(std::string_view password, std::string_view storedHash);
+
+    // Spends the time of one verify at the configured cost and returns nothing,
+    // so an unknown user costs what a wrong password costs.
+    void verifyDummy(std::string_view password);
+
+    // The cost recorded in a bcrypt hash, or 0 when it is not one.
+    static int costOf(std::string_view storedHash);
+
+    // How many callers wait for a hashing slot right now.
+    int waiting() const;
+
+private:
+    bool runCrypt(std::string_view password, std::string_view setting, std::string* out);
+
+    int cost_;
+    std::unique_ptr<std::counting_semaphore<1024>> slots_;
+    std::atomic<int> waiting_{0};
+};
+
+} // namespace usersvc

@@ -1,0 +1,103 @@
+#pragma once
+// The account use cases. POST /register and `usersvc register` both call
+// registerUser; they differ only in how input arrives and output leaves.
+#include "domain/user.hpp"
+#include "media/media_store.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace usersvc {
+
+class Store;
+class PasswordHasher;
+class TokenSigner;
+struct UserQuery;
+
+struct AccountSettings {
+    std::int64_t accessTtlSeconds = 15 * 60;
+    std::int64_t refreshTtlSeconds = 10 * 24 * 3600;
+    std::size_t minPasswordLength = 8;
+    bool requireAvatar = false;
+};
+
+struct RegistrationInput {
+    std::string username;
+    std::string email;
+    std::string password;
+    std::string fullName;
+    std::unique_ptr<StagedImage> avatar;     // finished, not yet published
+    std::unique_ptr<StagedImage> coverImage; // same
+};
+
+struct ClientInfo {
+    std::string userAgent;
+    std::string address;
+};
+
+struct LoginInput {
+    std::string identifierField = "identifier"; // which field the caller used, for errors
+    std::string identifier;                     // username or email
+    std::string password;
+    ClientInfo client;
+};
+
+// A freshly opened (or rotated) session and its tokens. The refresh token exists
+// in clear only here, on its way to the client.
+struct IssuedSession {
+    User user;
+    std::string sessionId;
+    std::string accessToken;
+    std::string refreshToken;
+    std::int64_t accessTtlSeconds = 0;
+    std::int64_t refreshTtlSeconds = 0;
+};
+
+struct AuthContext {
+    User user;
+    std::string sessionId;
+};
+
+class AccountService {
+public:
+    AccountService(Store& store, PasswordHasher& hasher, TokenSigner& tokens, AccountSettings settings);
+
+    // Validates, hashes the password, stores the user and publishes the images in
+    // one transaction. Throws Error{Invalid|Conflict}; on failure nothing is left behind.
+    User registerUser(RegistrationInput& input);
+
+    // Checks credentials and opens a session. Unknown user and wrong password
+    // both throw Error{Unauthenticated, "Invalid credentials"} after one bcrypt run.
+    IssuedSession login(const LoginInput& input);
+
+    // The user and session behind a valid access token whose session is still open.
+    AuthContext authenticate(std::string_view accessToken);
+
+    // Revokes one session. Throws Error{NotFound} when it was not open.
+    void logoutSession(const std::string& sessionId);
+    // Revokes the session an access token names (expired tokens still name one).
+    void logoutByAccessToken(std::string_view accessToken);
+    void logoutByRefreshToken(std::string_view refreshToken);
+    // Revokes every session of the user; returns how many were open.
+    int logoutEverywhere(std::string_view userRef);
+
+    // A user by username, email or _id. Throws Error{NotFound}.
+    UserRecord findUser(std::string_view userRef);
+
+    void listUsers(const UserQuery& query, const std::function<bool(const UserListing&)>& each);
+
+    const AccountSettings& settings() const { return settings_; }
+
+private:
+    IssuedSession openSession(const User& user, const ClientInfo& client);
+
+    Store& store_;
+    PasswordHasher& hasher_;
+    TokenSigner& tokens_;
+    AccountSettings settings_;
+};
+
+} // namespace usersvc

@@ -1,0 +1,45 @@
+#pragma once
+// Everything both faces share, opened from one data directory: the store, the
+// media directory, the password hasher, the token signer and the services.
+#include "media/media_store.hpp"
+#include "security/password.hpp"
+#include "security/token.hpp"
+#include "services/account_service.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace usersvc {
+
+struct CoreSettings {
+    std::filesystem::path dataDir = "usersvc-data";
+    std::string jwtSecret; // "" : the secret file in dataDir
+    int bcryptCost = kDefaultBcryptCost;
+    unsigned bcryptConcurrency = 0; // 0: the core count
+    std::size_t maxUploadBytes = 5 * 1024 * 1024;
+    AccountSettings accounts;
+};
+
+class Core {
+public:
+    // Creates the data directory (0700), opens and migrates the store.
+    explicit Core(const CoreSettings& settings);
+
+    const CoreSettings& settings() const { return settings_; }
+    SqliteStore& store() { return store_; }
+    MediaStore& media() { return media_; }
+    PasswordHasher& hasher() { return hasher_; }
+    TokenSigner& tokens() { return tokens_; }
+    AccountService& accounts() { return accounts_; }
+
+private:
+    CoreSettings settings_;
+    SqliteStore store_;
+    MediaStore media_;
+    PasswordHasher hasher_;
+    TokenSigner tokens_;
+    AccountService accounts_;
+};
+
+} // namespace usersvc

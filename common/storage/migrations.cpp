@@ -1,0 +1,56 @@
+// Numbered schema migrations keyed on PRAGMA user_version. Append only: a
+// released migration is never edited, a change is a new entry.
+#include "storage/sqlite_store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <array>
+
+namespace usersvc {
+
+namespace {
+const std::array<const char*, 1> kMigrations = {
+    // 1: users and sessions.
+    R"sql(
+    CREATE TABLE users (
+        id            TEXT PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        email         TEXT NOT NULL UNIQUE,
+        full_name     TEXT NOT NULL DEFAULT '',
+        password_hash TEXT NOT NULL,
+        avatar        TEXT NOT NULL DEFAULT '',
+        cover_image   TEXT NOT NULL DEFAULT '',
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE sessions (
+        id             TEXT PRIMARY KEY,
+        user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        refresh_hash   TEXT NOT NULL UNIQUE,
+        created_at     INTEGER NOT NULL,
+        last_used_at   INTEGER NOT NULL,
+        expires_at     INTEGER NOT NULL,
+        revoked_at     INTEGER,
+        user_agent     TEXT NOT NULL DEFAULT '',
+        client_address TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sessions_by_user ON sessions(user_id, revoked_at);
+    )sql",
+};
+} // namespace
+
+int latestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+void migrate(SQLite::Database& db) {
+    auto version = [&] { return db.execAndGet("PRAGMA user_version").getInt(); };
+    if (version() >= latestSchemaVersion()) return;
+    // IMMEDIATE: two processes opening a new store at once migrate one after the other.
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (int v = version(); v < latestSchemaVersion(); ++v) {
+        db.exec(kMigrations[static_cast<std::size_t>(v)]);
+        db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    }
+    tx.commit();
+}
+
+} // namespace usersvc

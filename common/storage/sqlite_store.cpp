@@ -1,0 +1,309 @@
+#include "storage/sqlite_store.hpp"
+
+#include "domain/error.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace usersvc {
+
+namespace {
+constexpr const char* kUserColumns =
+    "u.id, u.username, u.email, u.full_name, u.avatar, u.cover_image, u.created_at, u.updated_at, "
+    "u.password_hash";
+constexpr const char* kSessionColumns =
+    "id, user_id, refresh_hash, created_at, last_used_at, expires_at, revoked_at, user_agent, "
+    "client_address";
+
+UserRecord readUser(SQLite::Statement& q, int first = 0) {
+    UserRecord u;
+    u.id = q.getColumn(first + 0).getString();
+    u.username = q.getColumn(first + 1).getString();
+    u.email = q.getColumn(first + 2).getString();
+    u.fullName = q.getColumn(first + 3).getString();
+    u.avatar = q.getColumn(first + 4).getString();
+    u.coverImage = q.getColumn(first + 5).getString();
+    u.createdAtMs = q.getColumn(first + 6).getInt64();
+    u.updatedAtMs = q.getColumn(first + 7).getInt64();
+    u.passwordHash = q.getColumn(first + 8).getString();
+    return u;
+}
+
+SessionRecord readSession(SQLite::Statement& q) {
+    SessionRecord s;
+    s.id = q.getColumn(0).getString();
+    s.userId = q.getColumn(1).getString();
+    s.refreshHash = q.getColumn(2).getString();
+    s.createdAtMs = q.getColumn(3).getInt64();
+    s.lastUsedAtMs = q.getColumn(4).getInt64();
+    s.expiresAtMs = q.getColumn(5).getInt64();
+    if (!q.getColumn(6).isNull()) s.revokedAtMs = q.getColumn(6).getInt64();
+    s.userAgent = q.getColumn(7).getString();
+    s.clientAddress = q.getColumn(8).getString();
+    return s;
+}
+
+// Store failures reach clients as a generic 500/503; the detail goes to the log.
+[[noreturn]] void rethrowAsError(const SQLite::Exception& e) {
+    int code = e.getErrorCode() & 0xFF;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        throw Error(Code::Unavailable, std::string("the store is busy: ") + e.what());
+    if (code == SQLITE_FULL) throw Error(Code::Internal, std::string("the disk is full: ") + e.what());
+    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
+        throw Error(Code::Internal, std::string("the store is not writable: ") + e.what());
+    throw Error(Code::Internal, std::string("store error: ") + e.what());
+}
+
+template <typename F> auto guarded(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const SQLite::Exception& e) {
+        rethrowAsError(e);
+    }
+}
+
+std::string likePattern(const std::string& text) {
+    std::string out = "%";
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "%";
+}
+} // namespace
+
+// Borrows one pooled connection for the lifetime of the lease.
+class SqliteStore::Lease {
+public:
+    explicit Lease(SqliteStore& store) : store_(store) {
+        {
+            std::lock_guard lock(store_.poolMutex_);
+            if (!store_.idle_.empty()) {
+                db_ = std::move(store_.idle_.back());
+                store_.idle_.pop_back();
+            }
+        }
+        if (!db_) db_ = store_.openConnection();
+    }
+    ~Lease() {
+        std::lock_guard lock(store_.poolMutex_);
+        store_.idle_.push_back(std::move(db_));
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    SQLite::Database& db() { return *db_; }
+
+private:
+    SqliteStore& store_;
+    std::unique_ptr<SQLite::Database> db_;
+};
+
+SqliteStore::SqliteStore(std::filesystem::path dbFile, int busyTimeoutMs)
+    : file_(std::move(dbFile)), busyTimeoutMs_(busyTimeoutMs) {
+    // Create the file 0600 ourselves; SQLite gives -wal and -shm the same mode.
+    int fd = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        throw Error(Code::Internal, "cannot open the store " + file_.string() + ": " + std::strerror(errno));
+    ::close(fd);
+    guarded([&] {
+        auto db = openConnection();
+        migrate(*db);
+        idle_.push_back(std::move(db));
+    });
+}
+
+SqliteStore::~SqliteStore() = default;
+
+std::unique_ptr<SQLite::Database> SqliteStore::openConnection() {
+    auto db = std::make_unique<SQLite::Database>(
+        file_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX, busyTimeoutMs_);
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=FULL");
+    db->exec("PRAGMA foreign_keys=ON");
+    return db;
+}
+
+int SqliteStore::schemaVersion() {
+    return guarded([&] {
+        Lease lease(*this);
+        return lease.db().execAndGet("PRAGMA user_version").getInt();
+    });
+}
+
+void SqliteStore::createUser(const UserRecord& u, const WriteHooks& hooks) {
+    guarded([&] {
+        Lease lease(*this);
+        auto& db = lease.db();
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement taken(db, "SELECT username = ?1, email = ?2 FROM users WHERE username = ?1 OR email = ?2");
+        taken.bind(1, u.username);
+        taken.bind(2, u.email);
+        bool usernameTaken = false, emailTaken = false;
+        while (taken.executeStep()) {
+            usernameTaken |= taken.getColumn(0).getInt() != 0;
+            emailTaken |= taken.getColumn(1).getInt() != 0;
+        }
+        std::vector<FieldError> fields;
+        if (usernameTaken) fields.push_back({"username", "Username is already taken"});
+        if (emailTaken) fields.push_back({"email", "Email is already registered"});
+        if (!fields.empty()) throw Error(Code::Conflict, "User with this username or email already exists", fields);
+
+        SQLite::Statement insert(db, "INSERT INTO users (id, username, email, full_name, password_hash, avatar, "
+                                     "cover_image, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
+        insert.bind(1, u.id);
+        insert.bind(2, u.username);
+        insert.bind(3, u.email);
+        insert.bind(4, u.fullName);
+        insert.bind(5, u.passwordHash);
+        insert.bind(6, u.avatar);
+        insert.bind(7, u.coverImage);
+        insert.bind(8, static_cast<int64_t>(u.createdAtMs));
+        insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
+        insert.exec();
+        // unpublish undoes only what publish created, so it is safe after a partial publish.
+        try {
+            if (hooks.publish) hooks.publish();
+            tx.commit();
+        } catch (...) {
+            if (hooks.unpublish) hooks.unpublish();
+            throw;
+        }
+    });
+}
+
+
+// `column` is one of a fixed set of names chosen in this file, never input.
+std::optional<UserRecord> SqliteStore::findUserBy(const char* column, const std::string& value) {
+    return guarded([&]() -> std::optional<UserRecord> {
+        Lease lease(*this);
+        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns + " FROM users u WHERE u." +
+                                            column + " = ?");
+        q.bind(1, value);
+        if (!q.executeStep()) return std::nullopt;
+        return readUser(q);
+    });
+}
+
+std::optional<UserRecord> SqliteStore::findUserById(const std::string& id) { return findUserBy("id", id); }
+std::optional<UserRecord> SqliteStore::findUserByUsername(const std::string& username) {
+    return findUserBy("username", username);
+}
+std::optional<UserRecord> SqliteStore::findUserByEmail(const std::string& email) {
+    return findUserBy("email", email);
+}
+
+void SqliteStore::createSession(const SessionRecord& s) {
+    guarded([&] {
+        Lease lease(*this);
+        SQLite::Statement insert(lease.db(), "INSERT INTO sessions (id, user_id, refresh_hash, created_at, "
+                                             "last_used_at, expires_at, user_agent, client_address) "
+                                             "VALUES (?,?,?,?,?,?,?,?)");
+        insert.bind(1, s.id);
+        insert.bind(2, s.userId);
+        insert.bind(3, s.refreshHash);
+        insert.bind(4, static_cast<int64_t>(s.createdAtMs));
+        insert.bind(5, static_cast<int64_t>(s.lastUsedAtMs));
+        insert.bind(6, static_cast<int64_t>(s.expiresAtMs));
+        insert.bind(7, s.userAgent);
+        insert.bind(8, s.clientAddress);
+        insert.exec();
+    });
+}
+
+std::optional<SessionRecord> SqliteStore::findSession(const std::string& sessionId) {
+    return guarded([&]() -> std::optional<SessionRecord> {
+        Lease lease(*this);
+        SQLite::Statement q(lease.db(), std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+        q.bind(1, sessionId);
+        if (!q.executeStep()) return std::nullopt;
+        return readSession(q);
+    });
+}
+
+std::optional<SessionRecord> SqliteStore::findSessionByRefreshHash(const std::string& refreshHash) {
+    return guarded([&]() -> std::optional<SessionRecord> {
+        Lease lease(*this);
+        SQLite::Statement q(lease.db(),
+                            std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE refresh_hash = ?");
+        q.bind(1, refreshHash);
+        if (!q.executeStep()) return std::nullopt;
+        return readSession(q);
+    });
+}
+
+std::optional<UserRecord> SqliteStore::findUserOfActiveSession(const std::string& sessionId,
+                                                               std::int64_t nowMs) {
+    return guarded([&]() -> std::optional<UserRecord> {
+        Lease lease(*this);
+        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns +
+                                            " FROM sessions s JOIN users u ON u.id = s.user_id"
+                                            " WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?");
+        q.bind(1, sessionId);
+        q.bind(2, static_cast<int64_t>(nowMs));
+        if (!q.executeStep()) return std::nullopt;
+        return readUser(q);
+    });
+}
+
+bool SqliteStore::revokeSession(const std::string& sessionId, std::int64_t nowMs) {
+    return guarded([&] {
+        Lease lease(*this);
+        SQLite::Statement q(lease.db(), "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+        q.bind(1, static_cast<int64_t>(nowMs));
+        q.bind(2, sessionId);
+        return q.exec() > 0;
+    });
+}
+
+int SqliteStore::revokeUserSessions(const std::string& userId, std::int64_t nowMs,
+                                    const std::string& keepSessionId) {
+    return guarded([&] {
+        Lease lease(*this);
+        SQLite::Statement q(lease.db(), "UPDATE sessions SET revoked_at = ? "
+                                        "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
+        q.bind(1, static_cast<int64_t>(nowMs));
+        q.bind(2, userId);
+        q.bind(3, keepSessionId);
+        return q.exec();
+    });
+}
+
+void SqliteStore::listUsers(const UserQuery& query, std::int64_t nowMs,
+                            const std::function<bool(const UserListing&)>& each) {
+    guarded([&] {
+        Lease lease(*this);
+        SQLite::Statement q(
+            lease.db(),
+            std::string("SELECT ") + kUserColumns +
+                ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
+                " AND s.expires_at > ?1) FROM users u WHERE u.id > ?2 AND (?3 = '' OR u.username LIKE ?4"
+                " ESCAPE '\\' OR u.email LIKE ?4 ESCAPE '\\' OR u.full_name LIKE ?4 ESCAPE '\\')"
+                " ORDER BY u.id LIMIT ?5");
+        q.bind(1, static_cast<int64_t>(nowMs));
+        q.bind(2, query.afterId);
+        q.bind(3, query.search);
+        q.bind(4, likePattern(query.search));
+        q.bind(5, static_cast<int64_t>(query.limit));
+        while (q.executeStep()) {
+            UserListing row;
+            static_cast<User&>(row.user) = readUser(q);
+            row.openSessions = q.getColumn(9).getInt64();
+            if (!each(row)) break;
+        }
+    });
+}
+
+bool SqliteStore::ping() {
+    try {
+        Lease lease(*this);
+        return lease.db().execAndGet("SELECT count(*) FROM sqlite_master").getInt() >= 0;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+} // namespace usersvc

@@ -1,0 +1,59 @@
+#pragma once
+#include "storage/store.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace usersvc {
+
+// SQLite in WAL mode, one connection per concurrent caller (pooled), every write
+// in BEGIN IMMEDIATE, synchronous=FULL, a busy timeout long enough that the
+// server and several CLI processes never see "database is locked".
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(std::filesystem::path dbFile, int busyTimeoutMs = 15000);
+    ~SqliteStore() override;
+
+    void createUser(const UserRecord& user, const WriteHooks& hooks) override;
+    std::optional<UserRecord> findUserById(const std::string& id) override;
+    std::optional<UserRecord> findUserByUsername(const std::string& username) override;
+    std::optional<UserRecord> findUserByEmail(const std::string& email) override;
+
+    void createSession(const SessionRecord& session) override;
+    std::optional<SessionRecord> findSession(const std::string& sessionId) override;
+    std::optional<SessionRecord> findSessionByRefreshHash(const std::string& refreshHash) override;
+    std::optional<UserRecord> findUserOfActiveSession(const std::string& sessionId,
+                                                      std::int64_t nowMs) override;
+    bool revokeSession(const std::string& sessionId, std::int64_t nowMs) override;
+    int revokeUserSessions(const std::string& userId, std::int64_t nowMs,
+                           const std::string& keepSessionId) override;
+
+    void listUsers(const UserQuery& query, std::int64_t nowMs,
+                   const std::function<bool(const UserListing&)>& each) override;
+    bool ping() override;
+
+    int schemaVersion();
+
+private:
+    class Lease;
+    std::unique_ptr<SQLite::Database> openConnection();
+    std::optional<UserRecord> findUserBy(const char* column, const std::string& value);
+
+    std::filesystem::path file_;
+    int busyTimeoutMs_;
+    std::mutex poolMutex_;
+    std::vector<std::unique_ptr<SQLite::Database>> idle_;
+};
+
+// Brings the schema to the newest version (PRAGMA user_version); idempotent and
+// safe when several processes open the store at once.
+void migrate(SQLite::Database& db);
+int latestSchemaVersion();
+
+} // namespace usersvc

@@ -1,0 +1,58 @@
+#include "auth.hpp"
+
+#include "domain/error.hpp"
+#include "domain/validation.hpp"
+
+namespace usersvc::http {
+
+namespace {
+std::string cookie(const std::string& name, const std::string& value, std::int64_t maxAge,
+                   const CookiePolicy& policy) {
+    return name + "=" + value + "; Max-Age=" + std::to_string(maxAge) + "; Path=/; HttpOnly; SameSite=Lax" +
+           (policy.secure ? "; Secure" : "");
+}
+} // namespace
+
+std::optional<std::string> cookieValue(const httplib::Request& req, const std::string& name) {
+    auto count = req.get_header_value_count("Cookie");
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string header = req.get_header_value("Cookie", i);
+        std::size_t start = 0;
+        while (start < header.size()) {
+            auto end = header.find(';', start);
+            if (end == std::string::npos) end = header.size();
+            std::string pair = trim(std::string_view(header).substr(start, end - start));
+            auto eq = pair.find('=');
+            if (eq != std::string::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+            start = end + 1;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string accessTokenOf(const httplib::Request& req) {
+    std::string header = req.get_header_value("Authorization");
+    if (!header.empty()) {
+        if (header.size() > 7 && toLower(header.substr(0, 7)) == "bearer ") return trim(header.substr(7));
+        return "";
+    }
+    return cookieValue(req, "accessToken").value_or("");
+}
+
+AuthContext requireAuth(const httplib::Request& req, AccountService& accounts) {
+    std::string token = accessTokenOf(req);
+    if (token.empty()) throw Error(Code::Unauthenticated, "Authentication required");
+    return accounts.authenticate(token);
+}
+
+void setSessionCookies(httplib::Response& res, const IssuedSession& session, const CookiePolicy& policy) {
+    res.set_header("Set-Cookie", cookie("accessToken", session.accessToken, session.accessTtlSeconds, policy));
+    res.set_header("Set-Cookie", cookie("refreshToken", session.refreshToken, session.refreshTtlSeconds, policy));
+}
+
+void clearSessionCookies(httplib::Response& res, const CookiePolicy& policy) {
+    res.set_header("Set-Cookie", cookie("accessToken", "", 0, policy));
+    res.set_header("Set-Cookie", cookie("refreshToken", "", 0, policy));
+}
+
+} // namespace usersvc::http

@@ -1,0 +1,161 @@
+#include "http_server.hpp"
+
+#include "domain/error.hpp"
+#include "envelope.hpp"
+#include "security/crypto.hpp"
+#include "services/core.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace usersvc::http {
+
+namespace {
+// Each request is handled start to finish on one worker thread, so the access
+// log can time it with a thread-local stamp set in the pre-routing hook.
+thread_local std::chrono::steady_clock::time_point tRequestStart;
+
+bool saneRequestId(const std::string& id) {
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_' || c == '.';
+    });
+}
+
+std::string requestIdFor(const httplib::Request& req) {
+    std::string incoming = req.get_header_value("X-Request-Id");
+    return saneRequestId(incoming) ? incoming : hexEncode(randomBytes(8));
+}
+
+unsigned defaultThreads() { return std::max(16u, 4 * std::max(1u, std::thread::hardware_concurrency())); }
+} // namespace
+
+HttpServer::HttpServer(Core& core, ServerSettings settings)
+    : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits),
+      server_(std::make_unique<httplib::Server>()) {
+    setLogFormat(settings_.logFormat);
+    context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_});
+    registerHealthRoutes(router_, *context_);
+    registerUserRoutes(router_, *context_);
+    registerMediaRoutes(router_, *context_);
+    configure();
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::configure() {
+    auto& s = *server_;
+    unsigned threads = settings_.threads ? settings_.threads : defaultThreads();
+    s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // Off by default in cpp-httplib 0.11: Nagle plus delayed ACK costs ~40 ms per
+    // keep-alive response on loopback.
+    s.set_tcp_nodelay(true);
+    s.set_keep_alive_max_count(1000);
+    s.set_keep_alive_timeout(5);
+    s.set_read_timeout(10, 0);
+    s.set_write_timeout(10, 0);
+    // The largest legitimate request: two images at the upload limit plus form fields.
+    std::size_t hardLimit = 2 * core_.settings().maxUploadBytes + 1024 * 1024;
+    s.set_payload_max_length(hardLimit);
+
+    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        tRequestStart = std::chrono::steady_clock::now();
+        res.set_header("X-Request-Id", requestIdFor(req));
+        // CORS preflight for listed origins.
+        std::string origin = req.get_header_value("Origin");
+        if (req.method == "OPTIONS" && !origin.empty() && req.has_header("Access-Control-Request-Method") &&
+            std::find(settings_.corsOrigins.begin(), settings_.corsOrigins.end(), origin) !=
+                settings_.corsOrigins.end()) {
+            std::string allow = router_.allowedMethods(req.path);
+            if (allow.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            res.status = 204;
+            res.set_header("Access-Control-Allow-Methods", allow);
+            res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Request-Id");
+            res.set_header("Access-Control-Max-Age", "600");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+
+    auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+        router_.dispatch(req, res, nullptr, 0);
+    };
+    auto withBody = [this, hardLimit](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) {
+        router_.dispatch(req, res, &reader, hardLimit);
+    };
+    s.Get(".*", plain);
+    s.Options(".*", plain);
+    s.Post(".*", withBody);
+    s.Put(".*", withBody);
+    s.Patch(".*", withBody);
+    s.Delete(".*", withBody);
+
+    // Responses cpp-httplib makes itself (bad request line, 413 by Content-Length,
+    // 414, unknown method) get the JSON envelope too.
+    s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        int status = res.status;
+        if (status == 400 && (req.method == "CONNECT" || req.method == "TRACE")) status = 405;
+        sendError(res, status, reasonPhrase(status));
+        return httplib::Server::HandlerResponse::Handled;
+    }));
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+            if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        logEvent("error", requestIdOf(res), "unhandled: " + what);
+        sendError(res, 500, reasonPhrase(500));
+    });
+
+    s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", requestIdFor(req));
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_header("X-Frame-Options", "DENY");
+        res.set_header("Referrer-Policy", "no-referrer");
+        if (req.path.rfind("/media/", 0) != 0) res.set_header("Cache-Control", "no-store");
+        std::string origin = req.get_header_value("Origin");
+        if (!origin.empty() && std::find(settings_.corsOrigins.begin(), settings_.corsOrigins.end(), origin) !=
+                                   settings_.corsOrigins.end()) {
+            res.set_header("Access-Control-Allow-Origin", origin);
+            res.set_header("Access-Control-Allow-Credentials", "true");
+            res.set_header("Access-Control-Expose-Headers", "X-Request-Id");
+            res.set_header("Vary", "Origin");
+        }
+    });
+
+    if (settings_.accessLog) {
+        s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+            double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tRequestStart)
+                            .count();
+            logAccess(req.method, req.path, res.status, ms, res.body.size(), requestIdOf(res));
+        });
+    }
+}
+
+int HttpServer::bind() {
+    int port = settings_.port == 0 ? server_->bind_to_any_port(settings_.host)
+                                   : (server_->bind_to_port(settings_.host, settings_.port) ? settings_.port : -1);
+    if (port <= 0)
+        throw Error(Code::Unavailable, "cannot listen on " + settings_.host + ":" + std::to_string(settings_.port) +
+                                           " (address in use or not available)");
+    if (context_->publicUrl.empty()) {
+        std::string host = settings_.host.find(':') != std::string::npos ? "[" + settings_.host + "]" : settings_.host;
+        context_->publicUrl = "http://" + host + ":" + std::to_string(port);
+    }
+    while (!context_->publicUrl.empty() && context_->publicUrl.back() == '/') context_->publicUrl.pop_back();
+    return port;
+}
+
+void HttpServer::run() { server_->listen_after_bind(); }
+
+void HttpServer::stop() { server_->stop(); }
+
+} // namespace usersvc::http

@@ -1,0 +1,76 @@
+#pragma once
+// `usersvc serve`: cpp-httplib configured explicitly (thread pool, keep-alive,
+// timeouts, payload limits, TCP_NODELAY) in front of the Router.
+#include "log.hpp"
+#include "login_limiter.hpp"
+#include "router.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace usersvc {
+class Core;
+}
+
+namespace usersvc::http {
+
+struct ServerSettings {
+    std::string host = "127.0.0.1";
+    int port = 8000;
+    std::string publicUrl; // "" : http://<host>:<bound port>
+    std::vector<std::string> corsOrigins;
+    unsigned threads = 0; // 0 : max(16, 4 x cores)
+    bool insecureCookies = false;
+    std::size_t jsonLimit = 16 * 1024;
+    LogFormat logFormat = LogFormat::Text;
+    bool accessLog = true;
+    LoginLimits loginLimits;
+};
+
+// What route handlers share.
+struct RouteContext {
+    Core& core;
+    const ServerSettings& settings;
+    std::string publicUrl;
+    LoginLimiter& loginLimiter;
+};
+
+class HttpServer {
+public:
+    HttpServer(Core& core, ServerSettings settings);
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds the socket (port 0 picks a free one); it accepts connections from here on.
+    // Returns the bound port; throws Error{Unavailable} when the address is taken.
+    int bind();
+    // Serves until stop(); returns once requests in flight have finished.
+    void run();
+    // Stops accepting; safe from any thread.
+    void stop();
+
+    const std::string& publicUrl() const { return context_->publicUrl; }
+    const Router& router() const { return router_; }
+
+private:
+    void configure();
+
+    Core& core_;
+    ServerSettings settings_;
+    LoginLimiter loginLimiter_;
+    std::unique_ptr<RouteContext> context_;
+    Router router_;
+    std::unique_ptr<httplib::Server> server_;
+};
+
+void registerHealthRoutes(Router& router, RouteContext& ctx);
+void registerMediaRoutes(Router& router, RouteContext& ctx);
+void registerUserRoutes(Router& router, RouteContext& ctx);
+
+} // namespace usersvc::http

@@ -1,0 +1,68 @@
+#include "login_limiter.hpp"
+
+#include "domain/clock.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace usersvc::http {
+
+LoginLimiter::LoginLimiter(LoginLimits limits) : limits_(limits) {}
+
+std::int64_t LoginLimiter::blockedFor(const std::string& key, int limit, std::int64_t now) {
+    auto it = windows_.find(key);
+    if (it == windows_.end()) return 0;
+    std::int64_t end = it->second.startMs + limits_.windowSeconds * 1000;
+    if (end <= now) {
+        windows_.erase(it);
+        return 0;
+    }
+    if (it->second.failures < limit) return 0;
+    return (end - now + 999) / 1000;
+}
+
+std::int64_t LoginLimiter::retryAfter(const std::string& identifier, const std::string& address) {
+    std::lock_guard lock(mutex_);
+    std::int64_t now = nowMs();
+    return std::max(blockedFor("i:" + identifier, limits_.perIdentifier, now),
+                    blockedFor("a:" + address, limits_.perAddress, now));
+}
+
+void LoginLimiter::bump(const std::string& key, std::int64_t now) {
+    auto& w = windows_[key];
+    if (w.failures == 0 || w.startMs + limits_.windowSeconds * 1000 <= now) w = Window{now, 0};
+    ++w.failures;
+}
+
+void LoginLimiter::recordFailure(const std::string& identifier, const std::string& address) {
+    std::lock_guard lock(mutex_);
+    std::int64_t now = nowMs();
+    if (windows_.size() + 2 > limits_.maxKeys) sweep(now);
+    bump("i:" + identifier, now);
+    bump("a:" + address, now);
+}
+
+void LoginLimiter::recordSuccess(const std::string& identifier) {
+    std::lock_guard lock(mutex_);
+    windows_.erase("i:" + identifier);
+}
+
+std::size_t LoginLimiter::trackedKeys() {
+    std::lock_guard lock(mutex_);
+    return windows_.size();
+}
+
+void LoginLimiter::sweep(std::int64_t now) {
+    std::erase_if(windows_, [&](const auto& e) { return e.second.startMs + limits_.windowSeconds * 1000 <= now; });
+    if (windows_.size() + 2 <= limits_.maxKeys) return;
+    // Still full of live windows (a flood of random identifiers): drop the oldest half.
+    std::vector<std::int64_t> starts;
+    starts.reserve(windows_.size());
+    for (const auto& e : windows_) starts.push_back(e.second.startMs);
+    auto middle = starts.begin() + static_cast<std::ptrdiff_t>(starts.size() / 2);
+    std::nth_element(starts.begin(), middle, starts.end());
+    std::int64_t cutoff = *middle;
+    std::erase_if(windows_, [&](const auto& e) { return e.second.startMs <= cutoff; });
+}
+
+} // namespace usersvc::http

@@ -1,0 +1,54 @@
+#pragma once
+// The route table. cpp-httplib hands every request to Router::dispatch, which
+// matches method and path itself so that unknown paths get a JSON 404, known
+// paths with the wrong method a JSON 405 with Allow, and every handler's
+// exceptions become envelopes.
+#include "request_body.hpp"
+
+#include <httplib.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace usersvc::http {
+
+struct Exchange {
+    const httplib::Request& req;
+    httplib::Response& res;
+    RequestBody& body;
+    std::vector<std::string> params; // values of the pattern's :name segments, in order
+    const std::string& requestId;
+};
+
+using RouteHandler = std::function<void(Exchange&)>;
+
+class Router {
+public:
+    // `pattern` is a path whose segments are literal or ":name" (one segment).
+    void add(std::string method, std::string pattern, RouteHandler handler);
+
+    void dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader,
+                  std::size_t hardBodyLimit) const;
+
+    // Methods registered for `path` ("GET, HEAD, POST"); "" when the path is unknown.
+    std::string allowedMethods(std::string_view path) const;
+
+    struct Route {
+        std::string method;
+        std::string pattern;
+        std::vector<std::string> segments;
+        RouteHandler handler;
+    };
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    static bool match(const Route& route, std::string_view path, std::vector<std::string>* params);
+    std::vector<Route> routes_;
+};
+
+// The request id set on the response by the pre-routing hook.
+const std::string& requestIdOf(const httplib::Response& res);
+
+} // namespace usersvc::http

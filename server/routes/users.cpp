@@ -1,0 +1,108 @@
+// /api/v1/users: each handler parses its input, calls one AccountService method
+// and presents the result.
+#include "auth.hpp"
+#include "domain/error.hpp"
+#include "domain/user_json.hpp"
+#include "domain/validation.hpp"
+#include "envelope.hpp"
+#include "form_input.hpp"
+#include "http_server.hpp"
+#include "services/core.hpp"
+
+namespace usersvc::http {
+
+namespace {
+const std::string kUsers = "/api/v1/users";
+
+FormSpec registrationForm(const RouteContext& ctx) {
+    FormSpec spec;
+    spec.textFields = {"username", "email", "password", "fullName"};
+    // API.md's names and the chai-backend aliases.
+    spec.fileFields = {{"Avatar", "Avatar"}, {"avatar", "Avatar"}, {"CoverImg", "CoverImg"}, {"coverImage", "CoverImg"}};
+    spec.allowMultipart = true;
+    spec.textLimit = ctx.settings.jsonLimit;
+    return spec;
+}
+
+FormSpec loginForm(const RouteContext& ctx) {
+    FormSpec spec;
+    spec.textFields = {"identifier", "username", "email", "password"};
+    spec.textLimit = ctx.settings.jsonLimit;
+    return spec;
+}
+
+nlohmann::ordered_json sessionJson(const IssuedSession& s, const std::string& publicUrl) {
+    return {{"user", userJson(s.user, publicUrl)}, {"AccessToken", s.accessToken}, {"RefreshToken", s.refreshToken}};
+}
+
+ClientInfo clientOf(const httplib::Request& req) {
+    return ClientInfo{req.get_header_value("User-Agent"), req.remote_addr};
+}
+
+void registerUser(Exchange& ex, RouteContext& ctx) {
+    auto form = readForm(ex.body, registrationForm(ctx), ctx.core.media());
+    RegistrationInput input;
+    input.username = form.value("username");
+    input.email = form.value("email");
+    input.password = form.value("password");
+    input.fullName = form.value("fullName");
+    input.avatar = form.takeFile("Avatar");
+    input.coverImage = form.takeFile("CoverImg");
+    User user = ctx.core.accounts().registerUser(input);
+    sendData(ex.res, 201, "User registered successfully", userJson(user, ctx.publicUrl));
+}
+
+void login(Exchange& ex, RouteContext& ctx) {
+    auto form = readForm(ex.body, loginForm(ctx), ctx.core.media());
+    LoginInput input;
+    for (const char* field : {"identifier", "username", "email"})
+        if (form.has(field)) {
+            input.identifierField = field;
+            input.identifier = form.value(field);
+            break;
+        }
+    input.password = form.value("password");
+    input.client = clientOf(ex.req);
+
+    std::string limiterKey = toLower(trim(input.identifier));
+    if (auto wait = ctx.loginLimiter.retryAfter(limiterKey, ex.req.remote_addr); wait > 0) {
+        Error limited(Code::RateLimited, "Too many failed login attempts; try again later");
+        limited.retryAfterSeconds = static_cast<int>(wait);
+        throw limited;
+    }
+    try {
+        auto session = ctx.core.accounts().login(input);
+        ctx.loginLimiter.recordSuccess(limiterKey);
+        setSessionCookies(ex.res, session, CookiePolicy{!ctx.settings.insecureCookies});
+        sendData(ex.res, 200, "User logged in successfully", sessionJson(session, ctx.publicUrl));
+    } catch (const Error& e) {
+        if (e.code == Code::Unauthenticated) ctx.loginLimiter.recordFailure(limiterKey, ex.req.remote_addr);
+        throw;
+    }
+}
+
+void logout(Exchange& ex, RouteContext& ctx) {
+    auto auth = requireAuth(ex.req, ctx.core.accounts());
+    ctx.core.accounts().logoutSession(auth.sessionId);
+    clearSessionCookies(ex.res, CookiePolicy{!ctx.settings.insecureCookies});
+    sendData(ex.res, 200, "User logged out successfully", "User logged out successfully");
+}
+
+void currentUser(Exchange& ex, RouteContext& ctx) {
+    auto auth = requireAuth(ex.req, ctx.core.accounts());
+    sendData(ex.res, 200, "User fetched successfully", userJson(auth.user, ctx.publicUrl));
+}
+} // namespace
+
+void registerUserRoutes(Router& router, RouteContext& ctx) {
+    auto bind = [&ctx](void (*fn)(Exchange&, RouteContext&)) {
+        return [fn, &ctx](Exchange& ex) { fn(ex, ctx); };
+    };
+    router.add("POST", kUsers + "/register", bind(registerUser));
+    router.add("POST", kUsers + "/login", bind(login));
+    router.add("POST", kUsers + "/logout", bind(logout));
+    router.add("GET", kUsers + "/getUser", bind(currentUser));
+    router.add("GET", kUsers + "/current-user", bind(currentUser));
+}
+
+} // namespace usersvc::http
