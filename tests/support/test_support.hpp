@@ -1,0 +1,88 @@
+#pragma once
+// Real parts for tests: temp directories, small real images, an in-process
+// server on port 0 with a real HTTP client, and child processes of the binary.
+#include "http_server.hpp"
+#include "services/core.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace usersvc::test {
+
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// Tiny but well-formed images (PNG is a real 1x1 image).
+std::string pngBytes();
+std::string jpegBytes();
+std::string gifBytes();
+std::string webpBytes();
+void writeFile(const std::filesystem::path& file, const std::string& bytes);
+std::string readFile(const std::filesystem::path& file);
+
+// bcrypt cost 4 so tests stay fast; everything else as shipped.
+CoreSettings testCoreSettings(const std::filesystem::path& dataDir);
+
+// Files under `dir` (recursively), to show that a failure left nothing behind.
+std::size_t countFiles(const std::filesystem::path& dir);
+
+// The real HttpServer bound to 127.0.0.1:0, serving on a background thread.
+class TestServer {
+public:
+    explicit TestServer(const std::filesystem::path& dataDir, http::ServerSettings settings = {},
+                        std::function<void(CoreSettings&)> adjust = {});
+    ~TestServer();
+    int port() const { return port_; }
+    std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    httplib::Client client() const;
+    Core& core() { return *core_; }
+
+private:
+    std::unique_ptr<Core> core_;
+    std::unique_ptr<http::HttpServer> server_;
+    std::thread thread_;
+    int port_ = 0;
+};
+
+struct ProcessResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs `args` (args[0] is the program), feeds `input` on stdin, waits.
+ProcessResult runProcess(const std::vector<std::string>& args, const std::string& input = "");
+
+// `usersvc serve --port 0` as a child process; killed (SIGTERM) on destruction.
+class ChildServer {
+public:
+    ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs);
+    ~ChildServer();
+    int port() const { return port_; }
+    httplib::Client client() const;
+    // Sends SIGTERM and returns the exit status.
+    int terminate();
+
+private:
+    int pid_ = -1;
+    int port_ = 0;
+};
+
+nlohmann::json parseJson(const std::string& body);
+
+} // namespace usersvc::test

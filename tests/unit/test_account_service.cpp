@@ -1,0 +1,191 @@
+#include "domain/error.hpp"
+#include "services/core.hpp"
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace usersvc;
+
+namespace {
+RegistrationInput input(const std::string& username, const std::string& email,
+                        const std::string& password = "password123") {
+    RegistrationInput in;
+    in.username = username;
+    in.email = email;
+    in.password = password;
+    return in;
+}
+
+LoginInput credentials(const std::string& identifier, const std::string& password) {
+    LoginInput in;
+    in.identifier = identifier;
+    in.password = password;
+    return in;
+}
+
+Code codeOf(auto&& action) {
+    try {
+        action();
+    } catch (const Error& e) {
+        return e.code;
+    }
+    FAIL("no error thrown");
+    return Code::Internal;
+}
+
+std::unique_ptr<StagedImage> staged(Core& core, const std::string& field, const std::string& bytes) {
+    auto s = core.media().stage(field);
+    s->append(bytes.data(), bytes.size());
+    s->finish();
+    return s;
+}
+} // namespace
+
+TEST_CASE("register, login, authenticate, logout: the whole session life") {
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto& accounts = core.accounts();
+    auto in = input("John_Doe", "John@Email.com");
+    in.fullName = "John Doe";
+    User user = accounts.registerUser(in);
+    CHECK(user.username == "john_doe");
+    CHECK(user.email == "john@email.com");
+
+    auto session = accounts.login(credentials("JOHN@email.com", "password123"));
+    CHECK(session.user.id == user.id);
+    CHECK(session.refreshToken.size() == 43);
+    auto auth = accounts.authenticate(session.accessToken);
+    CHECK(auth.user.id == user.id);
+    CHECK(auth.sessionId == session.sessionId);
+    // Only the refresh token's hash is stored.
+    CHECK(core.store().findSession(session.sessionId)->refreshHash != session.refreshToken);
+
+    accounts.logoutSession(session.sessionId);
+    CHECK(codeOf([&] { accounts.authenticate(session.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { accounts.logoutSession(session.sessionId); }) == Code::NotFound);
+}
+
+TEST_CASE("unknown user and wrong password fail alike") {
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto in = input("alice", "alice@example.com");
+    core.accounts().registerUser(in);
+    std::string unknown, wrong;
+    try {
+        core.accounts().login(credentials("nobody", "password123"));
+    } catch (const Error& e) {
+        CHECK(e.code == Code::Unauthenticated);
+        unknown = e.what();
+    }
+    try {
+        core.accounts().login(credentials("alice", "password124"));
+    } catch (const Error& e) {
+        CHECK(e.code == Code::Unauthenticated);
+        wrong = e.what();
+    }
+    CHECK(unknown == "Invalid credentials");
+    CHECK(wrong == unknown);
+    CHECK(codeOf([&] { core.accounts().login(credentials("", "x")); }) == Code::Invalid);
+    CHECK(codeOf([&] { core.accounts().login(credentials("alice", "")); }) == Code::Invalid);
+}
+
+TEST_CASE("registration conflicts ignore case and leave no row and no file behind") {
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto first = input("bob", "bob@example.com");
+    core.accounts().registerUser(first);
+    auto before = test::countFiles(dir.path() / "media");
+
+    auto clash = input("BOB", "other@example.com");
+    clash.avatar = staged(core, "Avatar", test::pngBytes());
+    clash.coverImage = staged(core, "CoverImg", test::jpegBytes());
+    try {
+        core.accounts().registerUser(clash);
+        FAIL("conflict accepted");
+    } catch (const Error& e) {
+        CHECK(e.code == Code::Conflict);
+        REQUIRE(e.fields.size() == 1);
+        CHECK(e.fields[0].field == "username");
+    }
+    auto clashEmail = input("bobby", "BOB@example.com");
+    CHECK(codeOf([&] { core.accounts().registerUser(clashEmail); }) == Code::Conflict);
+    clash.avatar.reset();
+    clash.coverImage.reset();
+    CHECK(test::countFiles(dir.path() / "media") == before);
+    int users = 0;
+    core.accounts().listUsers({}, [&](const UserListing&) { return ++users > 0; });
+    CHECK(users == 1);
+}
+
+TEST_CASE("invalid registrations name every bad field") {
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto bad = input("x", "not-an-email", "1234567");
+    try {
+        core.accounts().registerUser(bad);
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(e.code == Code::Invalid);
+        REQUIRE(e.fields.size() == 3);
+        CHECK(e.fields[0].field == "username");
+        CHECK(e.fields[1].field == "email");
+        CHECK(e.fields[2].field == "password");
+    }
+}
+
+TEST_CASE("images are published with the user; --require-avatar is enforced") {
+    test::TempDir dir;
+    auto settings = test::testCoreSettings(dir.path());
+    settings.accounts.requireAvatar = true;
+    Core core(settings);
+    auto noAvatar = input("carol", "carol@example.com");
+    CHECK(codeOf([&] { core.accounts().registerUser(noAvatar); }) == Code::Invalid);
+
+    auto withAvatar = input("carol", "carol@example.com");
+    withAvatar.avatar = staged(core, "Avatar", test::pngBytes());
+    User user = core.accounts().registerUser(withAvatar);
+    CHECK(core.media().resolve(user.avatar));
+    CHECK(user.coverImage.empty());
+}
+
+TEST_CASE("users are found by username, email or _id; logoutEverywhere revokes all") {
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto in = input("dave", "dave@example.com");
+    User user = core.accounts().registerUser(in);
+    CHECK(core.accounts().findUser("DAVE").id == user.id);
+    CHECK(core.accounts().findUser("dave@example.com").id == user.id);
+    CHECK(core.accounts().findUser(user.id).username == "dave");
+    CHECK(codeOf([&] { core.accounts().findUser("nobody"); }) == Code::NotFound);
+
+    auto s1 = core.accounts().login(credentials("dave", "password123"));
+    auto s2 = core.accounts().login(credentials("dave@example.com", "password123"));
+    CHECK(core.accounts().logoutEverywhere("dave") == 2);
+    CHECK(codeOf([&] { core.accounts().authenticate(s1.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.accounts().authenticate(s2.accessToken); }) == Code::Unauthenticated);
+}
+
+TEST_CASE("sessions can be revoked by either token") {
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto in = input("erin", "erin@example.com");
+    core.accounts().registerUser(in);
+    auto a = core.accounts().login(credentials("erin", "password123"));
+    auto b = core.accounts().login(credentials("erin", "password123"));
+    core.accounts().logoutByRefreshToken(a.refreshToken);
+    core.accounts().logoutByAccessToken(b.accessToken);
+    CHECK(codeOf([&] { core.accounts().authenticate(a.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.accounts().authenticate(b.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.accounts().logoutByRefreshToken("unknown"); }) == Code::NotFound);
+    CHECK(codeOf([&] { core.accounts().logoutByAccessToken("garbage"); }) == Code::Unauthenticated);
+}
+
+TEST_CASE("a token signed by one process is accepted by another on the same data dir") {
+    test::TempDir dir;
+    Core cli(test::testCoreSettings(dir.path()));
+    auto in = input("frank", "frank@example.com");
+    cli.accounts().registerUser(in);
+    auto session = cli.accounts().login(credentials("frank", "password123"));
+    Core server(test::testCoreSettings(dir.path()));
+    CHECK(server.accounts().authenticate(session.accessToken).user.username == "frank");
+}

@@ -1,0 +1,157 @@
+#include "domain/error.hpp"
+#include "security/crypto.hpp"
+#include "security/password.hpp"
+#include "security/secret.hpp"
+#include "security/token.hpp"
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+using namespace usersvc;
+
+namespace {
+const std::string kSecret = "0123456789abcdef0123456789abcdef-test";
+
+AccessClaims sampleClaims(std::int64_t now) {
+    return AccessClaims{"6743f0c2a1b2c3d4e5f60718", "sid-1", "john_doe", "john@email.com", now, now + 900};
+}
+
+void expectRefused(const TokenSigner& signer, const std::string& token, std::int64_t now) {
+    try {
+        signer.verify(token, now);
+        FAIL("token accepted: " << token);
+    } catch (const Error& e) {
+        CHECK(e.code == Code::Unauthenticated);
+    }
+}
+
+std::string forge(const std::string& header, const std::string& payload, const std::string& signature) {
+    return base64UrlEncode(header) + "." + base64UrlEncode(payload) + "." + signature;
+}
+} // namespace
+
+TEST_CASE("SHA-256 and HMAC-SHA-256 match published vectors") {
+    CHECK(sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    // RFC 4231 test case 2.
+    CHECK(hexEncode(hmacSha256("Jefe", "what do ya want for nothing?")) ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    Sha256Stream stream;
+    stream.update("a", 1);
+    stream.update("bc", 2);
+    CHECK(stream.finishHex() == sha256Hex("abc"));
+}
+
+TEST_CASE("base64url round-trips and refuses other alphabets and padding") {
+    for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)})
+        CHECK(base64UrlDecode(base64UrlEncode(s)) == s);
+    CHECK(base64UrlEncode("\xfb\xff") == "-_8");
+    CHECK_FALSE(base64UrlDecode("Zm9v="));
+    CHECK_FALSE(base64UrlDecode("Zm+v"));
+    CHECK_FALSE(base64UrlDecode("Z"));
+    CHECK_FALSE(base64UrlDecode("Zh")); // non-zero leftover bits
+    CHECK(randomBytes(32).size() == 32);
+    CHECK(randomBytes(16) != randomBytes(16));
+}
+
+TEST_CASE("bcrypt hashes with $2b$ at the configured cost and verifies") {
+    PasswordHasher hasher(4);
+    auto hash = hasher.hash("correct horse");
+    CHECK(hash.rfind("$2b$04$", 0) == 0);
+    CHECK(hash.size() == 60);
+    CHECK(PasswordHasher::costOf(hash) == 4);
+    CHECK(hasher.verify("correct horse", hash));
+    CHECK_FALSE(hasher.verify("correct horsE", hash));
+    CHECK(hasher.hash("correct horse") != hash); // fresh salt each time
+    CHECK_FALSE(hasher.verify("x", "not a hash"));
+    CHECK_FALSE(hasher.verify("x", ""));
+    CHECK_NOTHROW(hasher.verifyDummy("whatever"));
+    CHECK_THROWS_AS(PasswordHasher(3), Error);
+    CHECK_THROWS_AS(PasswordHasher(16), Error);
+}
+
+TEST_CASE("bcrypt verifies $2a$, $2b$ and $2y$ hashes made elsewhere") {
+    PasswordHasher hasher(4);
+    // Openwall crypt_blowfish test vector, under each prefix.
+    for (const char* prefix : {"$2a$", "$2b$", "$2y$"}) {
+        std::string hash = std::string(prefix) + "05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+        CAPTURE(hash);
+        CHECK(hasher.verify("U*U", hash));
+        CHECK_FALSE(hasher.verify("U*V", hash));
+    }
+}
+
+TEST_CASE("access tokens round-trip and carry the contract's claims") {
+    TokenSigner signer(kSecret);
+    std::int64_t now = 1795600000;
+    auto token = signer.sign(sampleClaims(now));
+    auto claims = signer.verify(token, now + 10);
+    CHECK(claims.userId == "6743f0c2a1b2c3d4e5f60718");
+    CHECK(claims.sessionId == "sid-1");
+    CHECK(claims.username == "john_doe");
+    auto payload = nlohmann::json::parse(*base64UrlDecode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1)));
+    CHECK(payload["iss"] == "usersvc");
+    CHECK(payload["exp"] == now + 900);
+    auto header = nlohmann::json::parse(*base64UrlDecode(token.substr(0, token.find('.'))));
+    CHECK(header["alg"] == "HS256");
+}
+
+TEST_CASE("forged, tampered, expired and alg=none tokens are refused") {
+    TokenSigner signer(kSecret);
+    std::int64_t now = 1795600000;
+    auto token = signer.sign(sampleClaims(now));
+    auto dot1 = token.find('.'), dot2 = token.rfind('.');
+    std::string header = token.substr(0, dot1), signature = token.substr(dot2 + 1);
+    std::string payload = *base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+
+    SUBCASE("expired") { expectRefused(signer, token, now + 900); }
+    SUBCASE("tampered payload keeps the old signature") {
+        std::string evil = payload;
+        evil.replace(evil.find("sid-1"), 5, "sid-2");
+        expectRefused(signer, header + "." + base64UrlEncode(evil) + "." + signature, now);
+    }
+    SUBCASE("tampered signature") {
+        std::string bad = token;
+        bad[bad.size() - 3] = bad[bad.size() - 3] == 'A' ? 'B' : 'A';
+        expectRefused(signer, bad, now);
+    }
+    SUBCASE("alg none with no signature") {
+        expectRefused(signer, forge(R"({"alg":"none","typ":"JWT"})", payload, ""), now);
+        expectRefused(signer, forge(R"({"alg":"none"})", payload, signature), now);
+    }
+    SUBCASE("another algorithm") {
+        expectRefused(signer, forge(R"({"alg":"HS512","typ":"JWT"})", payload, signature), now);
+        expectRefused(signer, forge(R"({"alg":"RS256","typ":"JWT"})", payload, signature), now);
+    }
+    SUBCASE("signed with another secret") {
+        TokenSigner other("another-secret-that-is-long-enough-for-hs256");
+        expectRefused(signer, other.sign(sampleClaims(now)), now);
+    }
+    SUBCASE("malformed") {
+        for (std::string bad : std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "...", header + "." + header + "."})
+            expectRefused(signer, bad, now);
+    }
+    SUBCASE("wrong issuer, correctly signed") {
+        std::string evil = payload;
+        evil.replace(evil.find("\"usersvc\""), 9, "\"someone\"");
+        std::string input = header + "." + base64UrlEncode(evil);
+        expectRefused(signer, input + "." + base64UrlEncode(hmacSha256(kSecret, input)), now);
+    }
+}
+
+TEST_CASE("secrets shorter than 32 bytes are refused") {
+    CHECK_THROWS_AS(TokenSigner("short"), Error);
+}
+
+TEST_CASE("the secret file is created 0600 once and then reused") {
+    test::TempDir dir;
+    auto first = loadOrCreateSecret(dir.path());
+    CHECK(first.size() >= 32);
+    CHECK(loadOrCreateSecret(dir.path()) == first);
+    struct stat st {};
+    REQUIRE(::stat((dir.path() / "secret").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    test::writeFile(dir.path() / "secret", "tooshort\n");
+    CHECK_THROWS_AS(loadOrCreateSecret(dir.path()), Error);
+}
