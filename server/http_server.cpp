@@ -53,6 +53,13 @@ void HttpServer::configure() {
     // Off by default in cpp-httplib 0.11: Nagle plus delayed ACK costs ~40 ms per
     // keep-alive response on loopback.
     s.set_tcp_nodelay(true);
+    // cpp-httplib's default sets SO_REUSEPORT, which lets a second `usersvc serve`
+    // on the same port silently take half the connections. SO_REUSEADDR alone
+    // still allows a quick restart but refuses a second listener.
+    s.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     s.set_keep_alive_max_count(1000);
     s.set_keep_alive_timeout(5);
     s.set_read_timeout(10, 0);

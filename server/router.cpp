@@ -97,7 +97,11 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res, const
         logEvent("error", requestId, std::string("unhandled: ") + e.what());
         sendError(res, 500, reasonPhrase(500));
     }
+    // Draining may run httplib's parser, which writes its own verdict into
+    // res.status; the answer is already decided.
+    int status = res.status;
     body.drain();
+    res.status = status;
 }
 
 } // namespace usersvc::http

@@ -1,0 +1,256 @@
+// The built binary, run as a user would run it: output, exit codes, and the
+// CLI and a running server seeing each other's writes.
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+using namespace usersvc::test;
+
+namespace {
+const std::string kBinary = USERSVC_BINARY;
+
+class Cli {
+public:
+    explicit Cli(const TempDir& dir) : dataDir_((dir.path() / "data").string()) {}
+    ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
+        std::vector<std::string> argv = {kBinary};
+        argv.insert(argv.end(), args.begin(), args.end());
+        argv.insert(argv.end(), {"--data-dir", dataDir_, "--bcrypt-cost", "4"});
+        return runProcess(argv, input);
+    }
+    const std::string& dataDir() const { return dataDir_; }
+
+private:
+    std::string dataDir_;
+};
+
+void expectOneErrorLine(const ProcessResult& r) {
+    CHECK_FALSE(r.err.empty());
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+}
+} // namespace
+
+TEST_CASE("register prints the user; --json, --quiet and exit codes follow CLI.md") {
+    TempDir dir;
+    Cli cli(dir);
+    auto ok = cli.run({"register", "--username", "John_Doe", "--email", "john@email.com", "--full-name", "John Doe",
+                       "--password-stdin"},
+                      "password123\n");
+    CHECK(ok.exitCode == 0);
+    CHECK(ok.out.find("john_doe") != std::string::npos);
+    CHECK(ok.out.find("password123") == std::string::npos);
+    CHECK(ok.err.empty());
+
+    auto json = cli.run({"register", "--username", "jane", "--email", "jane@email.com", "--password-stdin", "--json"},
+                        "password123\n");
+    REQUIRE(json.exitCode == 0);
+    auto user = parseJson(json.out);
+    CHECK(user["username"] == "jane");
+    CHECK(user["_id"].get<std::string>().size() == 24);
+    CHECK_FALSE(user.contains("password"));
+
+    auto quiet = cli.run({"register", "--username", "quiet", "--email", "q@email.com", "--password-stdin", "-q"},
+                         "password123\n");
+    CHECK(quiet.exitCode == 0);
+    CHECK(quiet.out.size() == 25); // the _id and a newline
+
+    SUBCASE("taken username, any case: 3") {
+        auto r = cli.run({"register", "--username", "JOHN_DOE", "--email", "x@email.com", "--password-stdin"},
+                         "password123\n");
+        CHECK(r.exitCode == 3);
+        CHECK(r.err.find("username") != std::string::npos);
+        expectOneErrorLine(r);
+    }
+    SUBCASE("invalid email: 2") {
+        auto r = cli.run({"register", "--username", "bob", "--email", "bob@", "--password-stdin"}, "password123\n");
+        CHECK(r.exitCode == 2);
+        CHECK(r.err.find("email") != std::string::npos);
+        expectOneErrorLine(r);
+    }
+    SUBCASE("short password: 2, and the password is not echoed") {
+        auto r = cli.run({"register", "--username", "bob", "--email", "bob@x.io", "--password-stdin"}, "1234567\n");
+        CHECK(r.exitCode == 2);
+        CHECK(r.err.find("8 to 72") != std::string::npos);
+        CHECK(r.err.find("1234567") == std::string::npos);
+    }
+    SUBCASE("unknown flag: 2") {
+        auto r = cli.run({"register", "--bogus"});
+        CHECK(r.exitCode == 2);
+        expectOneErrorLine(r);
+    }
+    SUBCASE("--password warns about shell history") {
+        auto r = cli.run({"register", "--username", "bob", "--email", "bob@x.io", "--password", "password123"});
+        CHECK(r.exitCode == 0);
+        CHECK(r.err.find("shell history") != std::string::npos);
+    }
+}
+
+TEST_CASE("register with images stores them; a bad image is refused and leaves nothing") {
+    TempDir dir;
+    Cli cli(dir);
+    writeFile(dir.path() / "avatar.png", pngBytes());
+    writeFile(dir.path() / "fake.png", "not an image at all");
+    auto bad = cli.run({"register", "--username", "pics", "--email", "pics@x.io", "--avatar",
+                        (dir.path() / "fake.png").string(), "--password-stdin"},
+                       "password123\n");
+    CHECK(bad.exitCode == 2);
+    CHECK(bad.err.find("Avatar") != std::string::npos);
+    CHECK(countFiles(dir.path() / "data" / "media") == 0);
+    auto missing = cli.run({"register", "--username", "pics", "--email", "pics@x.io", "--cover",
+                            (dir.path() / "nope.jpg").string(), "--password-stdin"},
+                           "password123\n");
+    CHECK(missing.exitCode == 2);
+    auto list = cli.run({"list-users", "--json"});
+    CHECK(list.out.empty());
+
+    auto good = cli.run({"register", "--username", "pics", "--email", "pics@x.io", "--avatar",
+                         (dir.path() / "avatar.png").string(), "--password-stdin", "--json"},
+                        "password123\n");
+    REQUIRE(good.exitCode == 0);
+    CHECK(parseJson(good.out)["Avatar"].get<std::string>().ends_with(".png"));
+    CHECK(countFiles(dir.path() / "data" / "media") == 1);
+}
+
+TEST_CASE("login, logout and list-users from the shell") {
+    TempDir dir;
+    Cli cli(dir);
+    REQUIRE(cli.run({"register", "--username", "alice", "--email", "alice@x.io", "--password-stdin"}, "password123\n")
+                .exitCode == 0);
+    auto login = cli.run({"login", "--identifier", "ALICE@x.io", "--password-stdin", "--json"}, "password123\n");
+    REQUIRE(login.exitCode == 0);
+    auto session = parseJson(login.out);
+    CHECK(session["user"]["username"] == "alice");
+    CHECK_FALSE(session["AccessToken"].get<std::string>().empty());
+    CHECK_FALSE(session["RefreshToken"].get<std::string>().empty());
+
+    auto wrong = cli.run({"login", "--username", "alice", "--password-stdin"}, "password124\n");
+    CHECK(wrong.exitCode == 4);
+    CHECK(wrong.err.find("Invalid credentials") != std::string::npos);
+    CHECK(cli.run({"login", "--username", "nobody", "--password-stdin"}, "password123\n").exitCode == 4);
+    CHECK(cli.run({"login", "--password-stdin"}, "password123\n").exitCode == 2);
+
+    auto table = cli.run({"list-users"});
+    CHECK(table.exitCode == 0);
+    CHECK(table.out.find("alice@x.io") != std::string::npos);
+    auto lines = cli.run({"list-users", "--json"});
+    auto row = parseJson(lines.out.substr(0, lines.out.find('\n')));
+    CHECK(row["openSessions"] == 1);
+
+    auto out = cli.run({"logout", "--refresh-token", session["RefreshToken"]});
+    CHECK(out.exitCode == 0);
+    CHECK(cli.run({"logout", "--refresh-token", session["RefreshToken"]}).exitCode == 5);
+    CHECK(cli.run({"logout", "--access-token", "forged.token.here"}).exitCode == 4);
+    CHECK(cli.run({"logout", "--user", "nobody", "--all"}).exitCode == 5);
+    CHECK(cli.run({"logout", "--user", "alice"}).exitCode == 2);
+    auto all = cli.run({"logout", "--user", "alice", "--all", "--json"});
+    CHECK(all.exitCode == 0);
+    CHECK(parseJson(all.out)["revoked"] == 0);
+}
+
+TEST_CASE("list-users pages with --limit and --after and filters with --search") {
+    TempDir dir;
+    Cli cli(dir);
+    for (const char* name : {"ann", "ben", "cat"})
+        REQUIRE(cli.run({"register", "--username", name, "--email", std::string(name) + "@x.io", "--password-stdin"},
+                        "password123\n")
+                    .exitCode == 0);
+    auto ids = cli.run({"list-users", "-q"});
+    REQUIRE(ids.exitCode == 0);
+    std::vector<std::string> all;
+    for (std::size_t at = 0; at < ids.out.size(); at = ids.out.find('\n', at) + 1)
+        all.push_back(ids.out.substr(at, 24));
+    REQUIRE(all.size() == 3);
+    auto page = cli.run({"list-users", "-q", "--after", all[0], "--limit", "1"});
+    CHECK(page.out == all[1] + "\n");
+    auto search = cli.run({"list-users", "--json", "--search", "CAT"});
+    CHECK(parseJson(search.out)["username"] == "cat");
+}
+
+TEST_CASE(".env and the Express backend's variable names are honoured") {
+    TempDir dir;
+    std::string envFile = (dir.path() / "custom.env").string();
+    writeFile(envFile, "# team settings\nUSERSVC_DATA_DIR=" + (dir.path() / "from-env-file").string() +
+                           "\nACCESS_TOKEN_EXPIRY=1h\nMONGODB_URI=mongodb://localhost/x\n");
+    auto r = runProcess({kBinary, "--env-file", envFile, "register", "--username", "envy", "--email", "envy@x.io",
+                         "--bcrypt-cost", "4", "--password-stdin"},
+                        "password123\n");
+    CHECK(r.exitCode == 0);
+    CHECK(r.err.find("ignoring MONGODB_URI") != std::string::npos);
+    CHECK(std::filesystem::exists(dir.path() / "from-env-file" / "usersvc.db"));
+    auto login = runProcess({kBinary, "--env-file", envFile, "login", "--username", "envy", "--password-stdin",
+                             "--json", "--bcrypt-cost", "4"},
+                            "password123\n");
+    REQUIRE(login.exitCode == 0);
+    // ACCESS_TOKEN_EXPIRY=1h: exp - iat == 3600.
+    std::string token = parseJson(login.out)["AccessToken"];
+    auto payload = token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1);
+    while (payload.size() % 4) payload += '=';
+    auto decoded = runProcess({"/usr/bin/base64", "-d"}, [&] {
+        for (auto& c : payload) c = c == '-' ? '+' : c == '_' ? '/' : c;
+        return payload;
+    }());
+    auto claims = parseJson(decoded.out);
+    CHECK(claims["exp"].get<long>() - claims["iat"].get<long>() == 3600);
+
+    auto missing = runProcess({kBinary, "--env-file", (dir.path() / "absent.env").string(), "list-users"});
+    CHECK(missing.exitCode == 2);
+}
+
+TEST_CASE("CLI and a running server see each other's writes") {
+    TempDir dir;
+    Cli cli(dir);
+    ChildServer server(kBinary, {"--data-dir", cli.dataDir(), "--bcrypt-cost", "4", "--insecure-cookies"});
+    auto http = server.client();
+
+    // Register by CLI, log in over HTTP.
+    REQUIRE(cli.run({"register", "--username", "shared", "--email", "shared@x.io", "--password-stdin"},
+                    "password123\n")
+                .exitCode == 0);
+    auto res = http.Post("/api/v1/users/login", R"({"username":"shared","password":"password123"})", "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    std::string httpToken = parseJson(res->body)["data"]["AccessToken"];
+
+    // Log in by CLI, use the token over HTTP.
+    auto login = cli.run({"login", "--username", "shared", "--password-stdin", "-q"}, "password123\n");
+    REQUIRE(login.exitCode == 0);
+    std::string cliToken = login.out.substr(0, login.out.size() - 1);
+    auto me = http.Get("/api/v1/users/getUser", {{"Authorization", "Bearer " + cliToken}});
+    REQUIRE(me);
+    CHECK(me->status == 200);
+    CHECK(parseJson(me->body)["data"]["username"] == "shared");
+
+    // Log out by CLI: the server refuses the token on the next request.
+    CHECK(cli.run({"logout", "--access-token", cliToken}).exitCode == 0);
+    CHECK(http.Get("/api/v1/users/getUser", {{"Authorization", "Bearer " + cliToken}})->status == 401);
+    // And every session of the user, including the one opened over HTTP.
+    CHECK(cli.run({"logout", "--user", "shared", "--all"}).exitCode == 0);
+    CHECK(http.Get("/api/v1/users/getUser", {{"Authorization", "Bearer " + httpToken}})->status == 401);
+
+    // A user registered over HTTP is listed by the CLI.
+    REQUIRE(http.Post("/api/v1/users/register", R"({"username":"web","email":"web@x.io","password":"password123"})",
+                      "application/json")
+                ->status == 201);
+    CHECK(cli.run({"list-users"}).out.find("web@x.io") != std::string::npos);
+
+    CHECK(server.terminate() == 0);
+}
+
+TEST_CASE("serve prints its listening line, refuses a taken port and stops on SIGTERM") {
+    TempDir dir;
+    Cli cli(dir);
+    ChildServer first(kBinary, {"--data-dir", cli.dataDir()});
+    CHECK(first.client().Get("/api/v1/healthcheck")->status == 200);
+    auto taken = runProcess({kBinary, "serve", "--port", std::to_string(first.port()), "--data-dir", cli.dataDir()});
+    CHECK(taken.exitCode == 1);
+    CHECK(taken.err.find("cannot listen") != std::string::npos);
+    CHECK(first.terminate() == 0);
+    auto version = runProcess({kBinary, "--version"});
+    CHECK(version.exitCode == 0);
+    CHECK(version.out.rfind("usersvc ", 0) == 0);
+    auto help = runProcess({kBinary, "login", "--help"});
+    CHECK(help.exitCode == 0);
+    CHECK(help.out.find("Example") != std::string::npos);
+}

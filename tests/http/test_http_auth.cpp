@@ -1,0 +1,166 @@
+#include "domain/clock.hpp"
+#include "scenario.hpp"
+#include "security/crypto.hpp"
+#include "security/secret.hpp"
+#include "security/token.hpp"
+
+using namespace usersvc;
+using namespace usersvc::test;
+
+namespace {
+const std::string kUsers = "/api/v1/users";
+const std::string kJson = "application/json";
+
+void registerJohn(httplib::Client& client) {
+    auto res = client.Post(kUsers + "/register",
+                           R"({"username":"john_doe","email":"john@email.com","password":"password123"})", kJson);
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+}
+
+nlohmann::json login(httplib::Client& client, const std::string& body, httplib::Headers* cookies = nullptr) {
+    auto res = client.Post(kUsers + "/login", body, kJson);
+    REQUIRE(res);
+    REQUIRE_MESSAGE(res->status == 200, res->body);
+    if (cookies) {
+        for (const auto& [k, v] : res->headers)
+            if (k == "Set-Cookie") cookies->emplace("Set-Cookie", v);
+    }
+    return parseJson(res->body)["data"];
+}
+
+httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+} // namespace
+
+TEST_CASE("POST /login by username, email or identifier; bad credentials look alike") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    registerJohn(client);
+    runScenarios(client, {
+        {"by username", "POST", kUsers + "/login", kJson, R"({"username":"John_Doe","password":"password123"})", 200,
+         {R"("AccessToken":")", R"("RefreshToken":")", R"("username":"john_doe")", "User logged in successfully"}},
+        {"by email", "POST", kUsers + "/login", kJson, R"({"email":"JOHN@email.com","password":"password123"})", 200,
+         {R"("AccessToken":")"}},
+        {"by identifier (email)", "POST", kUsers + "/login", kJson,
+         R"({"identifier":"john@email.com","password":"password123"})", 200, {R"("AccessToken":")"}},
+        {"by identifier (username)", "POST", kUsers + "/login", kJson,
+         R"({"identifier":"john_doe","password":"password123"})", 200, {R"("AccessToken":")"}},
+        {"urlencoded", "POST", kUsers + "/login", "application/x-www-form-urlencoded",
+         "username=john_doe&password=password123", 200, {R"("AccessToken":")"}},
+        {"wrong password", "POST", kUsers + "/login", kJson, R"({"username":"john_doe","password":"password124"})",
+         401, {R"("message":"Invalid credentials")"}, {"AccessToken"}},
+        {"unknown user", "POST", kUsers + "/login", kJson, R"({"username":"nobody","password":"password123"})", 401,
+         {R"("message":"Invalid credentials")"}, {"AccessToken"}},
+        {"missing password", "POST", kUsers + "/login", kJson, R"({"username":"john_doe"})", 400,
+         {R"("field":"password")"}},
+        {"missing identifier", "POST", kUsers + "/login", kJson, R"({"password":"password123"})", 400,
+         {R"("field":"identifier")"}},
+        {"multipart is not accepted for login", "POST", kUsers + "/login", "multipart/form-data; boundary=x", "--x--",
+         415, {}},
+    });
+    // Same body for unknown user and wrong password.
+    auto wrong = client.Post(kUsers + "/login", R"({"username":"john_doe","password":"password124"})", kJson);
+    auto unknown = client.Post(kUsers + "/login", R"({"username":"nobody","password":"password124"})", kJson);
+    CHECK(wrong->body == unknown->body);
+}
+
+TEST_CASE("login sets both cookies; logout clears them and revokes the session") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    registerJohn(client);
+    httplib::Headers setCookies;
+    auto data = login(client, R"({"username":"john_doe","password":"password123"})", &setCookies);
+    REQUIRE(setCookies.size() == 2);
+    std::string access, refresh;
+    for (const auto& [k, v] : setCookies) (v.rfind("accessToken=", 0) == 0 ? access : refresh) = v;
+    CHECK(access.find("accessToken=" + std::string(data["AccessToken"])) == 0);
+    CHECK(access.find("Max-Age=900") != std::string::npos);
+    CHECK(refresh.find("refreshToken=" + std::string(data["RefreshToken"])) == 0);
+    CHECK(refresh.find("Max-Age=864000") != std::string::npos);
+    for (const auto* c : {&access, &refresh}) {
+        CHECK(c->find("HttpOnly") != std::string::npos);
+        CHECK(c->find("SameSite=Lax") != std::string::npos);
+        CHECK(c->find("Path=/") != std::string::npos);
+        CHECK(c->find("Secure") == std::string::npos); // the test server runs with --insecure-cookies
+    }
+
+    // The cookie alone authenticates.
+    httplib::Headers cookie = {{"Cookie", "theme=dark; accessToken=" + std::string(data["AccessToken"])}};
+    auto me = client.Get(kUsers + "/getUser", cookie);
+    REQUIRE(me);
+    CHECK(me->status == 200);
+
+    auto out = client.Post(kUsers + "/logout", cookie);
+    REQUIRE(out);
+    CHECK(out->status == 200);
+    CHECK(parseJson(out->body)["data"] == "User logged out successfully");
+    int cleared = 0;
+    for (const auto& [k, v] : out->headers)
+        if (k == "Set-Cookie" && v.find("Max-Age=0") != std::string::npos) ++cleared;
+    CHECK(cleared == 2);
+    CHECK(client.Get(kUsers + "/getUser", cookie)->status == 401);
+    CHECK(client.Get(kUsers + "/getUser", bearer(data["AccessToken"]))->status == 401);
+    CHECK(client.Post(kUsers + "/logout", cookie)->status == 401);
+}
+
+TEST_CASE("authenticated routes refuse missing, forged, alg=none, expired and logged-out tokens") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    registerJohn(client);
+    auto data = login(client, R"({"username":"john_doe","password":"password123"})");
+    std::string token = data["AccessToken"];
+    std::string userId = data["user"]["_id"];
+
+    // Tokens made with the server's own secret, to isolate one defect each.
+    TokenSigner realSigner(loadOrCreateSecret(dir.path()));
+    std::int64_t now = nowMs() / 1000;
+    std::string sessionId = realSigner.verify(token, now).sessionId;
+    AccessClaims expiredClaims{userId, sessionId, "john_doe", "john@email.com", now - 1000, now - 100};
+    std::string expired = realSigner.sign(expiredClaims);
+    TokenSigner otherSigner("a-different-secret-of-enough-length!!");
+    std::string forged = otherSigner.sign({userId, sessionId, "john_doe", "john@email.com", now, now + 900});
+    std::string payload = token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1);
+    std::string algNone = base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + payload + ".";
+    std::string unknownSession = realSigner.sign({userId, "no-such-session", "john_doe", "", now, now + 900});
+
+    runScenarios(client, {
+        {"valid bearer token", "GET", kUsers + "/getUser", "", "", 200, {R"("username":"john_doe")"}, {}, bearer(token)},
+        {"current-user alias", "GET", kUsers + "/current-user", "", "", 200, {R"("username":"john_doe")"}, {},
+         bearer(token)},
+        {"no token", "GET", kUsers + "/getUser", "", "", 401, {"Authentication required"}},
+        {"not a bearer scheme", "GET", kUsers + "/getUser", "", "", 401, {}, {}, {{"Authorization", "Basic abc"}}},
+        {"forged signature", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"}, bearer(forged)},
+        {"alg none", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"}, bearer(algNone)},
+        {"expired", "GET", kUsers + "/getUser", "", "", 401, {"expired"}, {"john_doe"}, bearer(expired)},
+        {"session that never existed", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"},
+         bearer(unknownSession)},
+        {"garbage", "GET", kUsers + "/getUser", "", "", 401, {}, {}, bearer("not.a.jwt")},
+    });
+    REQUIRE(client.Post(kUsers + "/logout", bearer(token))->status == 200);
+    runScenarios(client, {{"logged-out token", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"}, bearer(token)}});
+}
+
+TEST_CASE("failed logins are rate limited per identifier, with Retry-After") {
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perIdentifier = 3;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    registerJohn(client);
+    const std::string wrong = R"({"username":"john_doe","password":"wrong-password"})";
+    const std::string right = R"({"username":"john_doe","password":"password123"})";
+    // A success resets the count.
+    for (int i = 0; i < 2; ++i) CHECK(client.Post(kUsers + "/login", wrong, kJson)->status == 401);
+    CHECK(client.Post(kUsers + "/login", right, kJson)->status == 200);
+    for (int i = 0; i < 3; ++i) CHECK(client.Post(kUsers + "/login", wrong, kJson)->status == 401);
+    auto limited = client.Post(kUsers + "/login", right, kJson);
+    REQUIRE(limited);
+    CHECK(limited->status == 429);
+    CHECK(std::stoi(limited->get_header_value("Retry-After")) > 0);
+    CHECK(parseJson(limited->body)["success"] == false);
+    // Other identifiers are not affected.
+    CHECK(client.Post(kUsers + "/login", R"({"username":"someone","password":"password123"})", kJson)->status == 401);
+}

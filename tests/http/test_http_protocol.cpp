@@ -1,0 +1,105 @@
+#include "scenario.hpp"
+
+using namespace usersvc;
+using namespace usersvc::test;
+
+TEST_CASE("unknown routes are JSON 404s, wrong methods JSON 405s with Allow") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    runScenarios(client, {
+        {"unknown path", "GET", "/api/v1/nothing", "", "", 404, {"Route not found"}},
+        {"root", "GET", "/", "", "", 404, {}},
+        {"wrong method on login", "GET", "/api/v1/users/login", "", "", 405, {"not allowed"}},
+        {"wrong method on getUser", "DELETE", "/api/v1/users/getUser", "", "", 405, {}},
+        {"PUT on register", "PUT", "/api/v1/users/register", "application/json", "{}", 405, {}},
+    });
+    auto res = client.Get("/api/v1/users/login");
+    CHECK(res->get_header_value("Allow") == "OPTIONS, POST");
+    res = client.Delete("/api/v1/users/getUser");
+    CHECK(res->get_header_value("Allow") == "GET, HEAD, OPTIONS");
+}
+
+TEST_CASE("healthcheck answers when the store does") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    runScenarios(client, {{"healthy", "GET", "/api/v1/healthcheck", "", "", 200, {R"("data":{"status":"ok"})"}}});
+}
+
+TEST_CASE("X-Request-Id is echoed when sane and replaced when not") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    auto res = client.Get("/api/v1/healthcheck", {{"X-Request-Id", "trace-abc_123"}});
+    CHECK(res->get_header_value("X-Request-Id") == "trace-abc_123");
+    res = client.Get("/api/v1/healthcheck", {{"X-Request-Id", "bad id with spaces <script>"}});
+    std::string id = res->get_header_value("X-Request-Id");
+    CHECK_FALSE(id.empty());
+    CHECK(id.find(' ') == std::string::npos);
+    res = client.Get("/api/v1/healthcheck", {{"X-Request-Id", std::string(65, 'a')}});
+    CHECK(res->get_header_value("X-Request-Id").size() < 65);
+    auto a = client.Get("/api/v1/healthcheck")->get_header_value("X-Request-Id");
+    auto b = client.Get("/api/v1/healthcheck")->get_header_value("X-Request-Id");
+    CHECK(a != b);
+}
+
+TEST_CASE("security headers are on every response") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    for (const char* path : {"/api/v1/healthcheck", "/nope"}) {
+        auto res = client.Get(path);
+        CHECK(res->get_header_value("X-Content-Type-Options") == "nosniff");
+        CHECK(res->get_header_value("X-Frame-Options") == "DENY");
+        CHECK(res->get_header_value("Cache-Control") == "no-store");
+    }
+}
+
+TEST_CASE("media paths outside the content-addressed shape are 404") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    runScenarios(client, {
+        {"secret file", "GET", "/media/../secret", "", "", 404, {}},
+        {"encoded traversal", "GET", "/media/%2e%2e/secret", "", "", 404, {}},
+        {"database", "GET", "/media/../usersvc.db", "", "", 404, {}},
+        {"well-formed but absent", "GET",
+         "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.png", "", "", 404, {}},
+        {"wrong extension", "GET", "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.exe",
+         "", "", 404, {}},
+    });
+}
+
+TEST_CASE("CORS: listed origins get credentials and a preflight, others nothing") {
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.corsOrigins = {"http://localhost:5173"};
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    auto pre = client.Options("/api/v1/users/login", {{"Origin", "http://localhost:5173"},
+                                                      {"Access-Control-Request-Method", "POST"}});
+    REQUIRE(pre);
+    CHECK(pre->status == 204);
+    CHECK(pre->get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");
+    CHECK(pre->get_header_value("Access-Control-Allow-Credentials") == "true");
+    CHECK(pre->get_header_value("Access-Control-Allow-Methods").find("POST") != std::string::npos);
+    auto evil = client.Options("/api/v1/users/login", {{"Origin", "http://evil.example"},
+                                                       {"Access-Control-Request-Method", "POST"}});
+    CHECK_FALSE(evil->has_header("Access-Control-Allow-Origin"));
+    auto get = client.Get("/api/v1/healthcheck", {{"Origin", "http://localhost:5173"}});
+    CHECK(get->get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");
+    CHECK(get->get_header_value("Vary") == "Origin");
+}
+
+TEST_CASE("keep-alive connections serve many requests and survive errors") {
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    client.set_keep_alive(true);
+    for (int i = 0; i < 20; ++i) {
+        CHECK(client.Get("/api/v1/healthcheck")->status == 200);
+        CHECK(client.Post("/api/v1/users/login", "{bad", "application/json")->status == 400);
+        CHECK(client.Post("/api/v1/users/register", std::string(20000, ' '), "application/json")->status == 413);
+    }
+}

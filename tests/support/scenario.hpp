@@ -1,0 +1,61 @@
+#pragma once
+// PocketBase-style HTTP scenarios: each row names itself, sends one request to
+// a real server, and states the status plus what the body must and must not
+// contain (a password, a hash).
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace usersvc::test {
+
+struct Scenario {
+    std::string name;
+    std::string method;
+    std::string path;
+    std::string contentType; // "" : no body
+    std::string body;
+    int expectedStatus;
+    std::vector<std::string> expectedContent;
+    std::vector<std::string> notExpectedContent = {};
+    httplib::Headers headers = {};
+};
+
+// Never in any response: bcrypt hashes and password fields.
+inline const std::vector<std::string> kSecretsNeverShown = {"$2b$", "$2a$", "\"password\":", "passwordHash",
+                                                            "refresh_hash"};
+
+inline httplib::Result send(httplib::Client& client, const std::string& method, const std::string& path,
+                            const std::string& contentType, const std::string& body,
+                            const httplib::Headers& headers = {}) {
+    if (method == "GET") return client.Get(path, headers);
+    if (method == "DELETE") return client.Delete(path, headers, body, contentType);
+    if (method == "PUT") return client.Put(path, headers, body, contentType);
+    if (method == "PATCH") return client.Patch(path, headers, body, contentType);
+    if (method == "OPTIONS") return client.Options(path, headers);
+    if (contentType.empty()) return client.Post(path, headers);
+    return client.Post(path, headers, body, contentType);
+}
+
+inline void runScenarios(httplib::Client& client, const std::vector<Scenario>& scenarios) {
+    for (const auto& s : scenarios) {
+        CAPTURE(s.name);
+        auto res = send(client, s.method, s.path, s.contentType, s.body, s.headers);
+        REQUIRE_MESSAGE(res, "no response for " << s.name << ": " << httplib::to_string(res.error()));
+        CHECK_MESSAGE(res->status == s.expectedStatus, s.name << ": " << res->body);
+        CHECK(res->get_header_value("Content-Type") == "application/json; charset=utf-8");
+        CHECK_FALSE(res->get_header_value("X-Request-Id").empty());
+        auto json = nlohmann::json::parse(res->body, nullptr, false);
+        REQUIRE_MESSAGE(json.is_object(), s.name << ": body is not a JSON object: " << res->body);
+        CHECK(json["statusCode"] == s.expectedStatus);
+        CHECK(json["success"] == (s.expectedStatus < 400));
+        if (s.expectedStatus >= 400) CHECK(json["errors"].is_array());
+        for (const auto& want : s.expectedContent) CHECK_MESSAGE(res->body.find(want) != std::string::npos, s.name << " lacks " << want << ": " << res->body);
+        for (const auto& bad : s.notExpectedContent) CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
+        for (const auto& bad : kSecretsNeverShown) CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
+    }
+}
+
+} // namespace usersvc::test
