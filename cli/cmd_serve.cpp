@@ -62,7 +62,6 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
     struct Args {
         http::ServerSettings server;
         std::string logFormat = "text";
-        std::string refreshReuseInterval = "10s";
         std::string jsonLimit = "16KiB";
         bool noAccessLog = false;
     };
@@ -85,10 +84,6 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->envname("USERSVC_INSECURE_COOKIES");
     cmd->add_option("--json-limit", args->jsonLimit, "Largest JSON or urlencoded body")
         ->envname("USERSVC_JSON_LIMIT")
-        ->capture_default_str();
-    cmd->add_option("--refresh-reuse-interval", args->refreshReuseInterval,
-                    "Grace period in which a just-rotated refresh token still answers")
-        ->envname("USERSVC_REFRESH_REUSE_INTERVAL")
         ->capture_default_str();
     cmd->footer("Example:\n  usersvc serve --port 0 --cors-origin http://localhost:5173 --insecure-cookies");
     cmd->callback([&g, args] {

@@ -12,5 +12,9 @@ void addRegisterCommand(CLI::App& app, GlobalOptions& g);
 void addLoginCommand(CLI::App& app, GlobalOptions& g);
 void addLogoutCommand(CLI::App& app, GlobalOptions& g);
 void addListUsersCommand(CLI::App& app, GlobalOptions& g);
+void addPasswdCommand(CLI::App& app, GlobalOptions& g);
+void addDeleteUserCommand(CLI::App& app, GlobalOptions& g);
+void addSessionsCommand(CLI::App& app, GlobalOptions& g);
+void addShowUserCommand(CLI::App& app, GlobalOptions& g);
 
 } // namespace usersvc::cli

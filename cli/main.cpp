@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
     cli::addLoginCommand(app, global);
     cli::addLogoutCommand(app, global);
     cli::addListUsersCommand(app, global);
+    cli::addShowUserCommand(app, global);
+    cli::addSessionsCommand(app, global);
+    cli::addPasswdCommand(app, global);
+    cli::addDeleteUserCommand(app, global);
     app.footer("Exit codes: 0 ok, 1 failure, 2 invalid input, 3 conflict, 4 authentication failed, 5 not found.\n"
                "Every option with an env twin (USERSVC_*) also reads ./.env or --env-file.");
 

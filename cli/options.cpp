@@ -45,6 +45,7 @@ CoreSettings GlobalOptions::coreSettings() const {
     s.maxUploadBytes = *upload;
     s.accounts.accessTtlSeconds = durationOption("--access-ttl", accessTtl);
     s.accounts.refreshTtlSeconds = durationOption("--refresh-ttl", refreshTtl);
+    s.accounts.refreshReuseIntervalSeconds = durationOption("--refresh-reuse-interval", refreshReuseInterval);
     if (minPasswordLength < 8 || minPasswordLength > 72)
         throw Error(Code::Invalid, "--min-password-length must be between 8 and 72");
     s.accounts.minPasswordLength = minPasswordLength;
@@ -77,6 +78,10 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& g) {
         ->capture_default_str();
     app.add_option("--refresh-ttl", g.refreshTtl, "Refresh token lifetime")
         ->envname("USERSVC_REFRESH_TTL")
+        ->capture_default_str();
+    app.add_option("--refresh-reuse-interval", g.refreshReuseInterval,
+                   "Grace period in which a just-rotated refresh token answers again with the same pair")
+        ->envname("USERSVC_REFRESH_REUSE_INTERVAL")
         ->capture_default_str();
     app.add_option("--max-upload", g.maxUpload, "Largest image accepted")
         ->envname("USERSVC_MAX_UPLOAD")

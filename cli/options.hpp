@@ -19,6 +19,7 @@ struct GlobalOptions {
     std::string jwtSecret;
     std::string accessTtl = "15m";
     std::string refreshTtl = "10d";
+    std::string refreshReuseInterval = "10s";
     std::string maxUpload = "5MiB";
     std::size_t minPasswordLength = 8;
     bool requireAvatar = false;

@@ -40,6 +40,9 @@ HttpServer::HttpServer(Core& core, ServerSettings settings)
     context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_});
     registerHealthRoutes(router_, *context_);
     registerUserRoutes(router_, *context_);
+    registerAccountRoutes(router_, *context_);
+    registerChannelRoutes(router_, *context_);
+    registerHistoryRoutes(router_, *context_);
     registerMediaRoutes(router_, *context_);
     configure();
 }

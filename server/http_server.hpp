@@ -72,5 +72,8 @@ private:
 void registerHealthRoutes(Router& router, RouteContext& ctx);
 void registerMediaRoutes(Router& router, RouteContext& ctx);
 void registerUserRoutes(Router& router, RouteContext& ctx);
+void registerAccountRoutes(Router& router, RouteContext& ctx);
+void registerChannelRoutes(Router& router, RouteContext& ctx);
+void registerHistoryRoutes(Router& router, RouteContext& ctx);
 
 } // namespace usersvc::http

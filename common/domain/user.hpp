@@ -34,6 +34,33 @@ struct SessionRecord {
     std::optional<std::int64_t> revokedAtMs;
     std::string userAgent;
     std::string clientAddress;
+    // Refresh rotation: the token this one replaced, when, and the answer a
+    // repeat of that token gets within the reuse interval (sealed with the secret).
+    std::string previousRefreshHash;
+    std::optional<std::int64_t> rotatedAtMs;
+    std::string replaySealed;
+};
+
+// Which stored image of a user.
+enum class ImageSlot { Avatar, CoverImage };
+
+struct ProfileChange {
+    std::optional<std::string> username;
+    std::optional<std::string> email;
+    std::optional<std::string> fullName;
+};
+
+// The counts `show-user` prints and the channel page uses.
+struct UserCounts {
+    std::int64_t subscribers = 0;
+    std::int64_t subscribedTo = 0;
+    std::int64_t openSessions = 0;
+    std::int64_t historyEntries = 0;
+};
+
+struct WatchEntry {
+    std::string videoId;
+    std::int64_t watchedAtMs = 0;
 };
 
 // One row of `list-users`.

@@ -178,6 +178,11 @@ std::optional<fs::path> MediaStore::resolve(std::string_view reference) const {
     return file;
 }
 
+void MediaStore::remove(std::string_view reference) const {
+    if (!kindOfReference(reference)) return;
+    ::unlink((dir_ / std::string(reference)).c_str());
+}
+
 int MediaStore::removeStaleTemps(std::chrono::seconds age) const {
     int removed = 0;
     auto cutoff = fs::file_time_type::clock::now() - age;

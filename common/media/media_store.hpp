@@ -71,6 +71,10 @@ public:
     std::optional<std::filesystem::path> resolve(std::string_view reference) const;
     static std::optional<ImageKind> kindOfReference(std::string_view reference);
 
+    // Deletes a published file (call under the store's write lock, once no user
+    // references it). References of another shape are ignored.
+    void remove(std::string_view reference) const;
+
     // Removes temp files older than `age` left by a crash.
     int removeStaleTemps(std::chrono::seconds age) const;
 

@@ -6,8 +6,11 @@
 #include "domain/validation.hpp"
 #include "security/crypto.hpp"
 #include "security/password.hpp"
+#include "security/sealer.hpp"
 #include "security/token.hpp"
 #include "storage/store.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace usersvc {
 
@@ -18,9 +21,9 @@ std::string newSessionId() { return base64UrlEncode(randomBytes(16)); }
 std::string newRefreshToken() { return base64UrlEncode(randomBytes(32)); }
 } // namespace
 
-AccountService::AccountService(Store& store, PasswordHasher& hasher, TokenSigner& tokens,
-                               AccountSettings settings)
-    : store_(store), hasher_(hasher), tokens_(tokens), settings_(settings) {}
+AccountService::AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, TokenSigner& tokens,
+                               const Sealer& sealer, AccountSettings settings)
+    : store_(store), media_(media), hasher_(hasher), tokens_(tokens), sealer_(sealer), settings_(settings) {}
 
 User AccountService::registerUser(RegistrationInput& in) {
     std::vector<FieldError> errors;
@@ -98,19 +101,78 @@ IssuedSession AccountService::openSession(const User& user, const ClientInfo& cl
     session.clientAddress = client.address.substr(0, 64);
     store_.createSession(session);
 
+    IssuedSession issued;
+    issued.user = user;
+    issued.sessionId = session.id;
+    issued.accessToken = signAccessToken(user, session.id, now);
+    issued.refreshToken = std::move(refreshToken);
+    issued.accessTtlSeconds = settings_.accessTtlSeconds;
+    issued.refreshTtlSeconds = settings_.refreshTtlSeconds;
+    return issued;
+}
+
+std::string AccountService::signAccessToken(const User& user, const std::string& sessionId,
+                                            std::int64_t now) const {
     AccessClaims claims;
     claims.userId = user.id;
-    claims.sessionId = session.id;
+    claims.sessionId = sessionId;
     claims.username = user.username;
     claims.email = user.email;
     claims.issuedAt = now / 1000;
     claims.expiresAt = claims.issuedAt + settings_.accessTtlSeconds;
+    return tokens_.sign(claims);
+}
 
+IssuedSession AccountService::refresh(std::string_view refreshToken, const ClientInfo& client) {
+    if (refreshToken.empty()) throw Error(Code::Unauthenticated, "Refresh token required");
+    std::int64_t now = nowMs();
+    std::string hash = sha256Hex(refreshToken);
+
+    if (auto session = store_.findSessionByRefreshHash(hash)) {
+        if (session->revokedAtMs || session->expiresAtMs <= now)
+            throw Error(Code::Unauthenticated, "Refresh token expired or revoked");
+        auto user = store_.findUserById(session->userId);
+        if (!user) throw Error(Code::Unauthenticated, "Refresh token expired or revoked");
+        IssuedSession issued;
+        issued.user = *user;
+        issued.sessionId = session->id;
+        issued.accessToken = signAccessToken(*user, session->id, now);
+        issued.refreshToken = newRefreshToken();
+        issued.accessTtlSeconds = settings_.accessTtlSeconds;
+        issued.refreshTtlSeconds = settings_.refreshTtlSeconds;
+
+        SessionRecord next;
+        next.refreshHash = sha256Hex(issued.refreshToken);
+        next.lastUsedAtMs = now;
+        next.expiresAtMs = now + settings_.refreshTtlSeconds * 1000;
+        next.userAgent = client.userAgent.substr(0, 512);
+        next.clientAddress = client.address.substr(0, 64);
+        nlohmann::json replay = {{"a", issued.accessToken}, {"r", issued.refreshToken}};
+        next.replaySealed = sealer_.seal(replay.dump());
+        if (store_.rotateRefresh(session->id, hash, next)) return issued;
+        // Another request rotated this token first: fall through, as a repeat.
+    }
+
+    auto session = store_.findSessionByRetiredRefreshHash(hash);
+    if (!session) throw Error(Code::Unauthenticated, "Invalid refresh token");
+    if (session->revokedAtMs) throw Error(Code::Unauthenticated, "Refresh token expired or revoked");
+    bool withinInterval = session->previousRefreshHash == hash && session->rotatedAtMs &&
+                          now - *session->rotatedAtMs <= settings_.refreshReuseIntervalSeconds * 1000;
+    if (withinInterval) return replayRotation(*session);
+    store_.revokeSession(session->id, now);
+    throw Error(Code::Unauthenticated, "Refresh token reuse detected; the session is revoked");
+}
+
+IssuedSession AccountService::replayRotation(const SessionRecord& session) {
+    auto plain = sealer_.open(session.replaySealed);
+    auto user = store_.findUserById(session.userId);
+    if (!plain || !user) throw Error(Code::Unauthenticated, "Invalid refresh token");
+    auto replay = nlohmann::json::parse(*plain);
     IssuedSession issued;
-    issued.user = user;
+    issued.user = *user;
     issued.sessionId = session.id;
-    issued.accessToken = tokens_.sign(claims);
-    issued.refreshToken = std::move(refreshToken);
+    issued.accessToken = replay["a"].get<std::string>();
+    issued.refreshToken = replay["r"].get<std::string>();
     issued.accessTtlSeconds = settings_.accessTtlSeconds;
     issued.refreshTtlSeconds = settings_.refreshTtlSeconds;
     return issued;

@@ -7,19 +7,24 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace usersvc {
 
 class Store;
 class PasswordHasher;
 class TokenSigner;
+class Sealer;
+class MediaStore;
 struct UserQuery;
 
 struct AccountSettings {
     std::int64_t accessTtlSeconds = 15 * 60;
     std::int64_t refreshTtlSeconds = 10 * 24 * 3600;
+    std::int64_t refreshReuseIntervalSeconds = 10;
     std::size_t minPasswordLength = 8;
     bool requireAvatar = false;
 };
@@ -61,9 +66,17 @@ struct AuthContext {
     std::string sessionId;
 };
 
+// PATCH /updateProfile: only the fields present change.
+struct ProfileInput {
+    std::optional<std::string> username;
+    std::optional<std::string> email;
+    std::optional<std::string> fullName;
+};
+
 class AccountService {
 public:
-    AccountService(Store& store, PasswordHasher& hasher, TokenSigner& tokens, AccountSettings settings);
+    AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, TokenSigner& tokens,
+                   const Sealer& sealer, AccountSettings settings);
 
     // Validates, hashes the password, stores the user and publishes the images in
     // one transaction. Throws Error{Invalid|Conflict}; on failure nothing is left behind.
@@ -75,6 +88,29 @@ public:
 
     // The user and session behind a valid access token whose session is still open.
     AuthContext authenticate(std::string_view accessToken);
+
+    // Rotates the refresh token: the used one stops working. Presenting the
+    // just-rotated token again within the reuse interval answers with the same
+    // new pair; any later use of a rotated token revokes the whole session.
+    // Throws Error{Unauthenticated}.
+    IssuedSession refresh(std::string_view refreshToken, const ClientInfo& client);
+
+    // Checks the old password, sets the new one and revokes every other session.
+    void changePassword(const AuthContext& auth, const std::string& oldPassword, const std::string& newPassword);
+    // The operator's reset (`usersvc passwd`): sets it and revokes every session.
+    int setPassword(std::string_view userRef, const std::string& newPassword);
+
+    // Throws Error{Invalid} when no field is given or one is invalid, {Conflict} when taken.
+    User updateProfile(const std::string& userId, const ProfileInput& input);
+    // Replaces the avatar or cover; the old image is deleted when nobody uses it.
+    User updateImage(const std::string& userId, ImageSlot slot, std::unique_ptr<StagedImage> image);
+
+    // Removes the user with sessions, subscriptions and history, and images
+    // nobody else references. Returns the removed user.
+    UserRecord deleteUser(std::string_view userRef);
+
+    std::vector<SessionRecord> openSessions(std::string_view userRef);
+    UserCounts countsFor(const std::string& userId);
 
     // Revokes one session. Throws Error{NotFound} when it was not open.
     void logoutSession(const std::string& sessionId);
@@ -93,10 +129,15 @@ public:
 
 private:
     IssuedSession openSession(const User& user, const ClientInfo& client);
+    std::string signAccessToken(const User& user, const std::string& sessionId, std::int64_t nowMs) const;
+    IssuedSession replayRotation(const SessionRecord& session);
+    void releaseImages(const std::vector<std::string>& references);
 
     Store& store_;
+    MediaStore& media_;
     PasswordHasher& hasher_;
     TokenSigner& tokens_;
+    const Sealer& sealer_;
     AccountSettings settings_;
 };
 

@@ -30,7 +30,8 @@ std::string secretFor(const CoreSettings& s) {
 Core::Core(const CoreSettings& settings)
     : settings_(settings), store_(ensureDataDir(settings.dataDir) / "usersvc.db"),
       media_(settings.dataDir / "media", settings.maxUploadBytes),
-      hasher_(settings.bcryptCost, settings.bcryptConcurrency), tokens_(secretFor(settings)),
-      accounts_(store_, hasher_, tokens_, settings.accounts) {}
+      hasher_(settings.bcryptCost, settings.bcryptConcurrency), secret_(secretFor(settings)), tokens_(secret_),
+      sealer_(secret_, "refresh-replay"), accounts_(store_, media_, hasher_, tokens_, sealer_, settings.accounts),
+      subscriptions_(store_, accounts_), history_(store_) {}
 
 } // namespace usersvc

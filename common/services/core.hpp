@@ -3,8 +3,11 @@
 // media directory, the password hasher, the token signer and the services.
 #include "media/media_store.hpp"
 #include "security/password.hpp"
+#include "security/sealer.hpp"
 #include "security/token.hpp"
 #include "services/account_service.hpp"
+#include "services/history_service.hpp"
+#include "services/subscription_service.hpp"
 #include "storage/sqlite_store.hpp"
 
 #include <filesystem>
@@ -32,14 +35,20 @@ public:
     PasswordHasher& hasher() { return hasher_; }
     TokenSigner& tokens() { return tokens_; }
     AccountService& accounts() { return accounts_; }
+    SubscriptionService& subscriptions() { return subscriptions_; }
+    HistoryService& history() { return history_; }
 
 private:
     CoreSettings settings_;
     SqliteStore store_;
     MediaStore media_;
     PasswordHasher hasher_;
+    std::string secret_;
     TokenSigner tokens_;
+    Sealer sealer_;
     AccountService accounts_;
+    SubscriptionService subscriptions_;
+    HistoryService history_;
 };
 
 } // namespace usersvc

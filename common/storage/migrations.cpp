@@ -9,7 +9,7 @@
 namespace usersvc {
 
 namespace {
-const std::array<const char*, 1> kMigrations = {
+const std::array<const char*, 2> kMigrations = {
     // 1: users and sessions.
     R"sql(
     CREATE TABLE users (
@@ -35,6 +35,35 @@ const std::array<const char*, 1> kMigrations = {
         client_address TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX sessions_by_user ON sessions(user_id, revoked_at);
+    )sql",
+    // 2: refresh rotation with reuse detection, subscriptions, watch history,
+    // and indexes for "is this image still referenced".
+    R"sql(
+    ALTER TABLE sessions ADD COLUMN previous_refresh_hash TEXT;
+    ALTER TABLE sessions ADD COLUMN rotated_at INTEGER;
+    ALTER TABLE sessions ADD COLUMN replay_sealed BLOB;
+    CREATE TABLE retired_refresh_tokens (
+        refresh_hash TEXT PRIMARY KEY,
+        session_id   TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        retired_at   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX retired_by_session ON retired_refresh_tokens(session_id);
+    CREATE TABLE subscriptions (
+        subscriber_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        channel_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (subscriber_id, channel_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX subscriptions_by_channel ON subscriptions(channel_id, subscriber_id);
+    CREATE TABLE watch_history (
+        user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        video_id   TEXT NOT NULL,
+        watched_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, video_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX watch_history_newest ON watch_history(user_id, watched_at DESC);
+    CREATE INDEX users_by_avatar ON users(avatar) WHERE avatar <> '';
+    CREATE INDEX users_by_cover ON users(cover_image) WHERE cover_image <> '';
     )sql",
 };
 } // namespace

@@ -1,6 +1,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include "domain/error.hpp"
+#include "storage/sqlite_internal.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -10,97 +11,6 @@
 #include <unistd.h>
 
 namespace usersvc {
-
-namespace {
-constexpr const char* kUserColumns =
-    "u.id, u.username, u.email, u.full_name, u.avatar, u.cover_image, u.created_at, u.updated_at, "
-    "u.password_hash";
-constexpr const char* kSessionColumns =
-    "id, user_id, refresh_hash, created_at, last_used_at, expires_at, revoked_at, user_agent, "
-    "client_address";
-
-UserRecord readUser(SQLite::Statement& q, int first = 0) {
-    UserRecord u;
-    u.id = q.getColumn(first + 0).getString();
-    u.username = q.getColumn(first + 1).getString();
-    u.email = q.getColumn(first + 2).getString();
-    u.fullName = q.getColumn(first + 3).getString();
-    u.avatar = q.getColumn(first + 4).getString();
-    u.coverImage = q.getColumn(first + 5).getString();
-    u.createdAtMs = q.getColumn(first + 6).getInt64();
-    u.updatedAtMs = q.getColumn(first + 7).getInt64();
-    u.passwordHash = q.getColumn(first + 8).getString();
-    return u;
-}
-
-SessionRecord readSession(SQLite::Statement& q) {
-    SessionRecord s;
-    s.id = q.getColumn(0).getString();
-    s.userId = q.getColumn(1).getString();
-    s.refreshHash = q.getColumn(2).getString();
-    s.createdAtMs = q.getColumn(3).getInt64();
-    s.lastUsedAtMs = q.getColumn(4).getInt64();
-    s.expiresAtMs = q.getColumn(5).getInt64();
-    if (!q.getColumn(6).isNull()) s.revokedAtMs = q.getColumn(6).getInt64();
-    s.userAgent = q.getColumn(7).getString();
-    s.clientAddress = q.getColumn(8).getString();
-    return s;
-}
-
-// Store failures reach clients as a generic 500/503; the detail goes to the log.
-[[noreturn]] void rethrowAsError(const SQLite::Exception& e) {
-    int code = e.getErrorCode() & 0xFF;
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        throw Error(Code::Unavailable, std::string("the store is busy: ") + e.what());
-    if (code == SQLITE_FULL) throw Error(Code::Internal, std::string("the disk is full: ") + e.what());
-    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
-        throw Error(Code::Internal, std::string("the store is not writable: ") + e.what());
-    throw Error(Code::Internal, std::string("store error: ") + e.what());
-}
-
-template <typename F> auto guarded(F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const SQLite::Exception& e) {
-        rethrowAsError(e);
-    }
-}
-
-std::string likePattern(const std::string& text) {
-    std::string out = "%";
-    for (char c : text) {
-        if (c == '%' || c == '_' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "%";
-}
-} // namespace
-
-// Borrows one pooled connection for the lifetime of the lease.
-class SqliteStore::Lease {
-public:
-    explicit Lease(SqliteStore& store) : store_(store) {
-        {
-            std::lock_guard lock(store_.poolMutex_);
-            if (!store_.idle_.empty()) {
-                db_ = std::move(store_.idle_.back());
-                store_.idle_.pop_back();
-            }
-        }
-        if (!db_) db_ = store_.openConnection();
-    }
-    ~Lease() {
-        std::lock_guard lock(store_.poolMutex_);
-        store_.idle_.push_back(std::move(db_));
-    }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    SQLite::Database& db() { return *db_; }
-
-private:
-    SqliteStore& store_;
-    std::unique_ptr<SQLite::Database> db_;
-};
 
 SqliteStore::SqliteStore(std::filesystem::path dbFile, int busyTimeoutMs)
     : file_(std::move(dbFile)), busyTimeoutMs_(busyTimeoutMs) {

@@ -34,14 +34,42 @@ public:
     int revokeUserSessions(const std::string& userId, std::int64_t nowMs,
                            const std::string& keepSessionId) override;
 
+    bool rotateRefresh(const std::string& sessionId, const std::string& oldHash,
+                       const SessionRecord& next) override;
+    std::optional<SessionRecord> findSessionByRetiredRefreshHash(const std::string& refreshHash) override;
+    std::vector<SessionRecord> listOpenSessions(const std::string& userId, std::int64_t nowMs) override;
+
+    int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                        const std::string& keepSessionId) override;
+    UserRecord updateProfile(const std::string& userId, const ProfileChange& change, std::int64_t nowMs) override;
+    std::string replaceImage(const std::string& userId, ImageSlot slot, const std::string& reference,
+                             std::int64_t nowMs, const WriteHooks& hooks) override;
+    std::optional<UserRecord> deleteUser(const std::string& userId) override;
+    void releaseMedia(const std::vector<std::string>& references,
+                      const std::function<void(const std::string&)>& remove) override;
+
+    bool toggleSubscription(const std::string& subscriberId, const std::string& channelId,
+                            std::int64_t nowMs) override;
+    bool isSubscribed(const std::string& subscriberId, const std::string& channelId) override;
+    std::vector<User> listSubscribers(const std::string& channelId, std::int64_t offset,
+                                      std::int64_t limit) override;
+    std::vector<User> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
+                                        std::int64_t limit) override;
+    UserCounts countsFor(const std::string& userId, std::int64_t nowMs) override;
+
+    void recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
+                     std::int64_t keep) override;
+    std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) override;
+
     void listUsers(const UserQuery& query, std::int64_t nowMs,
                    const std::function<bool(const UserListing&)>& each) override;
     bool ping() override;
 
     int schemaVersion();
 
+    class Lease; // one pooled connection, borrowed for a scope
+
 private:
-    class Lease;
     std::unique_ptr<SQLite::Database> openConnection();
     std::optional<UserRecord> findUserBy(const char* column, const std::string& value);
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace usersvc {
 
@@ -50,6 +51,52 @@ public:
     // Revokes every open session of the user except `keepSessionId`; returns how many.
     virtual int revokeUserSessions(const std::string& userId, std::int64_t nowMs,
                                    const std::string& keepSessionId = "") = 0;
+
+    // Rotates the session's refresh token from `oldHash` to `next.refreshHash`
+    // (also its expiry, last use, client, replay answer) and retires the old hash.
+    // False when the session no longer holds `oldHash` (rotated concurrently, revoked).
+    virtual bool rotateRefresh(const std::string& sessionId, const std::string& oldHash,
+                               const SessionRecord& next) = 0;
+    // The session that once held `refreshHash` and has since rotated it away.
+    virtual std::optional<SessionRecord> findSessionByRetiredRefreshHash(const std::string& refreshHash) = 0;
+    // Open (neither revoked nor expired) sessions of a user, newest first.
+    virtual std::vector<SessionRecord> listOpenSessions(const std::string& userId, std::int64_t nowMs) = 0;
+
+    // Replaces the password hash and revokes every open session but `keepSessionId`,
+    // in one transaction. Returns how many sessions were revoked.
+    virtual int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                                const std::string& keepSessionId) = 0;
+    // Applies the given fields (already normalised). Throws Error{Conflict} naming
+    // taken fields, Error{NotFound} when the user is gone. Returns the new record.
+    virtual UserRecord updateProfile(const std::string& userId, const ProfileChange& change,
+                                     std::int64_t nowMs) = 0;
+    // Points the slot at `reference` (published through `hooks` under the write
+    // lock). Returns the reference it replaced.
+    virtual std::string replaceImage(const std::string& userId, ImageSlot slot, const std::string& reference,
+                                     std::int64_t nowMs, const WriteHooks& hooks) = 0;
+    // Deletes the user with sessions, subscriptions and history. Returns the
+    // user's image references, or nothing when there was no such user.
+    virtual std::optional<UserRecord> deleteUser(const std::string& userId) = 0;
+    // For each reference no user points at any more, calls `remove` under the
+    // write lock (so no registration can be adopting the same file meanwhile).
+    virtual void releaseMedia(const std::vector<std::string>& references,
+                              const std::function<void(const std::string&)>& remove) = 0;
+
+    // True when now subscribed, false when the call unsubscribed.
+    virtual bool toggleSubscription(const std::string& subscriberId, const std::string& channelId,
+                                    std::int64_t nowMs) = 0;
+    virtual bool isSubscribed(const std::string& subscriberId, const std::string& channelId) = 0;
+    virtual std::vector<User> listSubscribers(const std::string& channelId, std::int64_t offset,
+                                              std::int64_t limit) = 0;
+    virtual std::vector<User> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
+                                                std::int64_t limit) = 0;
+    virtual UserCounts countsFor(const std::string& userId, std::int64_t nowMs) = 0;
+
+    // Records a view (a repeat moves the video to the front) and keeps the
+    // newest `keep` entries of the user.
+    virtual void recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
+                             std::int64_t keep) = 0;
+    virtual std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) = 0;
 
     // Calls `each` per user in id order until it returns false. Streams: memory
     // does not grow with the number of users.

@@ -81,6 +81,25 @@ void login(Exchange& ex, RouteContext& ctx) {
     }
 }
 
+void refreshToken(Exchange& ex, RouteContext& ctx) {
+    CookiePolicy cookies{!ctx.settings.insecureCookies};
+    std::string token = cookieValue(ex.req, "refreshToken").value_or("");
+    // Read the body even when the cookie wins, so a malformed body is still a 400.
+    FormSpec spec;
+    spec.textFields = {"refreshToken"};
+    spec.textLimit = ctx.settings.jsonLimit;
+    auto form = readForm(ex.body, spec, ctx.core.media());
+    if (token.empty()) token = form.value("refreshToken");
+    try {
+        auto session = ctx.core.accounts().refresh(token, clientOf(ex.req));
+        setSessionCookies(ex.res, session, cookies);
+        sendData(ex.res, 200, "Access token refreshed", sessionJson(session, ctx.publicUrl));
+    } catch (const Error& e) {
+        if (e.code == Code::Unauthenticated) clearSessionCookies(ex.res, cookies);
+        throw;
+    }
+}
+
 void logout(Exchange& ex, RouteContext& ctx) {
     auto auth = requireAuth(ex.req, ctx.core.accounts());
     ctx.core.accounts().logoutSession(auth.sessionId);
@@ -101,6 +120,8 @@ void registerUserRoutes(Router& router, RouteContext& ctx) {
     router.add("POST", kUsers + "/register", bind(registerUser));
     router.add("POST", kUsers + "/login", bind(login));
     router.add("POST", kUsers + "/logout", bind(logout));
+    router.add("POST", kUsers + "/refreshToken", bind(refreshToken));
+    router.add("POST", kUsers + "/refresh-token", bind(refreshToken)); // chai-backend alias
     router.add("GET", kUsers + "/getUser", bind(currentUser));
     router.add("GET", kUsers + "/current-user", bind(currentUser));
 }

@@ -1,0 +1,123 @@
+// Operator subcommands over one user: passwd, delete-user, sessions, show-user.
+// USER is a username, email or _id everywhere.
+#include "commands.hpp"
+#include "domain/clock.hpp"
+#include "domain/user_json.hpp"
+#include "output.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+namespace usersvc::cli {
+
+namespace {
+nlohmann::ordered_json sessionJson(const SessionRecord& s) {
+    return {{"sessionId", s.id},
+            {"createdAt", isoTimestamp(s.createdAtMs)},
+            {"lastUsedAt", isoTimestamp(s.lastUsedAtMs)},
+            {"expiresAt", isoTimestamp(s.expiresAtMs)},
+            {"userAgent", s.userAgent},
+            {"clientAddress", s.clientAddress}};
+}
+
+// On a terminal, asks; elsewhere refuses, so a script never deletes by accident.
+bool confirmed(const std::string& question) {
+    if (!::isatty(STDIN_FILENO))
+        throw Error(Code::Invalid, "refusing to delete without confirmation: add --yes when not on a terminal");
+    std::cerr << question << " [y/N] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    return answer == "y" || answer == "Y" || answer == "yes";
+}
+} // namespace
+
+void addPasswdCommand(CLI::App& app, GlobalOptions& g) {
+    struct Args {
+        std::string user;
+        PasswordOptions password;
+    };
+    auto args = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("passwd", "Set a user's password and revoke every session of that user");
+    cmd->add_option("USER", args->user, "Username, email or _id")->required();
+    addPasswordOptions(*cmd, args->password);
+    cmd->footer("Example:\n  echo 'a new long password' | usersvc passwd john_doe --password-stdin");
+    cmd->callback([&g, args] {
+        std::string password = readPassword(args->password, g.quiet);
+        Core core(g.coreSettings());
+        int revoked = core.accounts().setPassword(args->user, password);
+        if (g.json) printJson({{"passwordChanged", true}, {"revokedSessions", revoked}});
+        else if (g.quiet) std::cout << revoked << '\n';
+        else std::cout << "password changed; revoked " << revoked << (revoked == 1 ? " session" : " sessions") << '\n';
+    });
+}
+
+void addDeleteUserCommand(CLI::App& app, GlobalOptions& g) {
+    struct Args {
+        std::string user;
+        bool yes = false;
+    };
+    auto args = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("delete-user", "Remove a user, their sessions, subscriptions, history and "
+                                                  "images nobody else uses");
+    cmd->add_option("USER", args->user, "Username, email or _id")->required();
+    cmd->add_flag("-y,--yes", args->yes, "Do not ask for confirmation");
+    cmd->footer("Example:\n  usersvc delete-user john_doe --yes");
+    cmd->callback([&g, args] {
+        Core core(g.coreSettings());
+        auto user = core.accounts().findUser(args->user);
+        if (!args->yes && !confirmed("Delete " + user.username + " <" + user.email + "> and everything of theirs?")) {
+            std::cerr << "usersvc: not deleted\n";
+            return;
+        }
+        auto removed = core.accounts().deleteUser(user.id);
+        if (g.json) printJson({{"deleted", userJson(removed, g.mediaBaseUrl())}});
+        else if (g.quiet) std::cout << removed.id << '\n';
+        else std::cout << "deleted " << removed.username << " (" << removed.id << ")\n";
+    });
+}
+
+void addSessionsCommand(CLI::App& app, GlobalOptions& g) {
+    auto user = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("sessions", "List a user's open sessions (revoke them with logout --user U --all)");
+    cmd->add_option("USER", *user, "Username, email or _id")->required();
+    cmd->footer("Example:\n  usersvc sessions john_doe --json");
+    cmd->callback([&g, user] {
+        Core core(g.coreSettings());
+        auto sessions = core.accounts().openSessions(*user);
+        for (const auto& s : sessions) {
+            if (g.json) {
+                printJson(sessionJson(s));
+            } else if (g.quiet) {
+                std::cout << s.id << '\n';
+            } else {
+                printFields(sessionJson(s));
+                std::cout << '\n';
+            }
+        }
+        if (!g.json && !g.quiet && sessions.empty()) std::cerr << "no open sessions\n";
+    });
+}
+
+void addShowUserCommand(CLI::App& app, GlobalOptions& g) {
+    auto user = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("show-user", "Show one user with counts");
+    cmd->add_option("USER", *user, "Username, email or _id")->required();
+    cmd->footer("Example:\n  usersvc show-user john@email.com --json");
+    cmd->callback([&g, user] {
+        Core core(g.coreSettings());
+        auto found = core.accounts().findUser(*user);
+        auto counts = core.accounts().countsFor(found.id);
+        auto json = userJson(found, g.mediaBaseUrl());
+        json["subscribersCount"] = counts.subscribers;
+        json["SubscribedToCount"] = counts.subscribedTo;
+        json["openSessions"] = counts.openSessions;
+        json["watchHistoryCount"] = counts.historyEntries;
+        if (g.json) printJson(json);
+        else if (g.quiet) std::cout << found.id << '\n';
+        else printFields(json);
+    });
+}
+
+} // namespace usersvc::cli

@@ -1,0 +1,78 @@
+// AccountService: what a signed-in user (or the operator) changes about an
+// account afterwards: password, profile, images, deletion.
+#include "domain/clock.hpp"
+#include "domain/error.hpp"
+#include "domain/validation.hpp"
+#include "media/media_store.hpp"
+#include "security/password.hpp"
+#include "services/account_service.hpp"
+#include "storage/store.hpp"
+
+namespace usersvc {
+
+void AccountService::changePassword(const AuthContext& auth, const std::string& oldPassword,
+                                    const std::string& newPassword) {
+    std::vector<FieldError> errors;
+    if (oldPassword.empty()) errors.push_back({"oldPassword", "Old password is required"});
+    checkPassword(newPassword, settings_.minPasswordLength, errors, "newPassword");
+    throwIfInvalid(errors);
+    auto user = store_.findUserById(auth.user.id);
+    if (!user) throw Error(Code::Unauthenticated, "Session expired or logged out");
+    // 400, not 401: a front end's 401 handler would log the user out for a typo.
+    if (!hasher_.verify(oldPassword, user->passwordHash))
+        throw Error(Code::Invalid, "Old password is incorrect", {{"oldPassword", "Old password is incorrect"}});
+    store_.setPasswordHash(user->id, hasher_.hash(newPassword), nowMs(), auth.sessionId);
+}
+
+int AccountService::setPassword(std::string_view userRef, const std::string& newPassword) {
+    std::vector<FieldError> errors;
+    checkPassword(newPassword, settings_.minPasswordLength, errors);
+    throwIfInvalid(errors);
+    auto user = findUser(userRef);
+    return store_.setPasswordHash(user.id, hasher_.hash(newPassword), nowMs(), "");
+}
+
+User AccountService::updateProfile(const std::string& userId, const ProfileInput& input) {
+    if (!input.username && !input.email && !input.fullName)
+        throw Error(Code::Invalid, "Give at least one of username, email, fullName",
+                    {{"username", "Nothing to update"}});
+    std::vector<FieldError> errors;
+    ProfileChange change;
+    if (input.username) change.username = checkUsername(*input.username, errors);
+    if (input.email) change.email = checkEmail(*input.email, errors);
+    if (input.fullName) change.fullName = checkFullName(*input.fullName, errors);
+    throwIfInvalid(errors);
+    return store_.updateProfile(userId, change, nowMs());
+}
+
+User AccountService::updateImage(const std::string& userId, ImageSlot slot, std::unique_ptr<StagedImage> image) {
+    const char* field = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
+    if (!image) throw Error(Code::Invalid, std::string(field) + " file is required", {{field, "File is required"}});
+    image->finish();
+    WriteHooks hooks{[&] { image->publish(); }, [&] { image->unpublish(); }};
+    std::string previous = store_.replaceImage(userId, slot, image->reference(), nowMs(), hooks);
+    if (previous != image->reference()) releaseImages({previous});
+    auto user = store_.findUserById(userId);
+    if (!user) throw Error(Code::NotFound, "No such user");
+    return *user;
+}
+
+UserRecord AccountService::deleteUser(std::string_view userRef) {
+    auto user = findUser(userRef);
+    auto removed = store_.deleteUser(user.id);
+    if (!removed) throw Error(Code::NotFound, "No such user: " + std::string(userRef));
+    releaseImages({removed->avatar, removed->coverImage});
+    return *removed;
+}
+
+void AccountService::releaseImages(const std::vector<std::string>& references) {
+    store_.releaseMedia(references, [&](const std::string& ref) { media_.remove(ref); });
+}
+
+std::vector<SessionRecord> AccountService::openSessions(std::string_view userRef) {
+    return store_.listOpenSessions(findUser(userRef).id, nowMs());
+}
+
+UserCounts AccountService::countsFor(const std::string& userId) { return store_.countsFor(userId, nowMs()); }
+
+} // namespace usersvc
