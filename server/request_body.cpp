@@ -87,8 +87,13 @@ void RequestBody::readMultipart(const std::function<void(const httplib::Multipar
 
 void RequestBody::drain() {
     try {
-        consume([](const char*, std::size_t) { return true; });
-    } catch (const Error&) {
+        // httplib parses multipart bodies whatever receiver it is given, and calls
+        // the multipart callbacks; both must be present.
+        if (req_.is_multipart_form_data())
+            readMultipart([](const httplib::MultipartFormData&) {}, [](const char*, std::size_t) {});
+        else
+            consume([](const char*, std::size_t) { return true; });
+    } catch (const std::exception&) {
         // Nothing more to do: the response is already decided.
     }
 }

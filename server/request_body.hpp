@@ -18,7 +18,8 @@ public:
     bool present() const { return present_; }
     std::string contentType() const; // lowercased media type, no parameters
 
-    // The whole body; throws Error{TooLarge} beyond `limit` bytes (the rest is drained).
+    // The whole body of a non-multipart request; throws Error{TooLarge} beyond
+    // `limit` bytes (the rest is read and dropped).
     std::string readAll(std::size_t limit);
 
     // Streams a multipart/form-data body. `onPart` gets each part's headers,

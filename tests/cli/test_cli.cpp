@@ -254,3 +254,68 @@ TEST_CASE("serve prints its listening line, refuses a taken port and stops on SI
     CHECK(help.exitCode == 0);
     CHECK(help.out.find("Example") != std::string::npos);
 }
+
+TEST_CASE("passwd, sessions, show-user and delete-user act on the running server") {
+    TempDir dir;
+    Cli cli(dir);
+    ChildServer server(kBinary, {"--data-dir", cli.dataDir(), "--bcrypt-cost", "4", "--insecure-cookies"});
+    auto http = server.client();
+    writeFile(dir.path() / "avatar.png", pngBytes());
+    REQUIRE(cli.run({"register", "--username", "ops", "--email", "ops@x.io", "--avatar",
+                     (dir.path() / "avatar.png").string(), "--password-stdin"},
+                    "password123\n")
+                .exitCode == 0);
+    REQUIRE(cli.run({"register", "--username", "fan", "--email", "fan@x.io", "--password-stdin"}, "password123\n")
+                .exitCode == 0);
+    auto login = http.Post("/api/v1/users/login", {{"User-Agent", "test-browser/1.0"}},
+                           R"({"username":"ops","password":"password123"})", "application/json");
+    REQUIRE(login->status == 200);
+    std::string token = parseJson(login->body)["data"]["AccessToken"];
+    std::string opsId = parseJson(login->body)["data"]["user"]["_id"];
+    httplib::Headers auth = {{"Authorization", "Bearer " + token}};
+
+    // sessions: created, last used, user agent and address are kept.
+    auto sessions = cli.run({"sessions", "OPS@x.io", "--json"});
+    REQUIRE(sessions.exitCode == 0);
+    auto session = parseJson(sessions.out.substr(0, sessions.out.find('\n')));
+    CHECK(session["userAgent"] == "test-browser/1.0");
+    CHECK(session["clientAddress"] == "127.0.0.1");
+    CHECK(session.contains("createdAt"));
+    CHECK(session.contains("lastUsedAt"));
+    CHECK(sessions.out.find(token) == std::string::npos);
+
+    // show-user with counts.
+    auto fanLogin = cli.run({"login", "--username", "fan", "--password-stdin", "-q"}, "password123\n");
+    std::string fanToken = fanLogin.out.substr(0, fanLogin.out.size() - 1);
+    REQUIRE(http.Post("/api/v1/subscriptions/c/" + opsId, httplib::Headers{{"Authorization", "Bearer " + fanToken}})->status == 200);
+    auto shown = cli.run({"show-user", opsId, "--json"});
+    REQUIRE(shown.exitCode == 0);
+    auto shownJson = parseJson(shown.out);
+    CHECK(shownJson["subscribersCount"] == 1);
+    CHECK(shownJson["openSessions"] == 1);
+    CHECK(cli.run({"show-user", "nobody"}).exitCode == 5);
+
+    // passwd by CLI revokes the HTTP session and changes the password.
+    CHECK(cli.run({"passwd", "ops", "--password-stdin"}, "short\n").exitCode == 2);
+    CHECK(cli.run({"passwd", "nobody", "--password-stdin"}, "long-enough-pass\n").exitCode == 5);
+    auto passwd = cli.run({"passwd", "ops", "--password-stdin", "--json"}, "long-enough-pass\n");
+    REQUIRE(passwd.exitCode == 0);
+    CHECK(parseJson(passwd.out)["revokedSessions"] == 1);
+    CHECK(http.Get("/api/v1/users/getUser", auth)->status == 401);
+    CHECK(http.Post("/api/v1/users/login", R"({"username":"ops","password":"long-enough-pass"})", "application/json")
+              ->status == 200);
+
+    // delete-user refuses without --yes off a terminal, then removes everything.
+    auto refused = cli.run({"delete-user", "fan"});
+    CHECK(refused.exitCode == 2);
+    CHECK(refused.err.find("--yes") != std::string::npos);
+    CHECK(http.Get("/api/v1/users/getUser", {{"Authorization", "Bearer " + fanToken}})->status == 200);
+    CHECK(cli.run({"delete-user", "fan", "--yes"}).exitCode == 0);
+    CHECK(http.Get("/api/v1/users/getUser", {{"Authorization", "Bearer " + fanToken}})->status == 401);
+    CHECK(cli.run({"delete-user", "fan", "--yes"}).exitCode == 5);
+    CHECK(countFiles(dir.path() / "data" / "media") == 1);
+    CHECK(cli.run({"delete-user", "ops", "--yes"}).exitCode == 0);
+    CHECK(countFiles(dir.path() / "data" / "media") == 0); // nobody references the avatar now
+    CHECK(cli.run({"list-users", "-q"}).out.empty());
+    CHECK(server.terminate() == 0);
+}

@@ -189,3 +189,38 @@ TEST_CASE("a token signed by one process is accepted by another on the same data
     Core server(test::testCoreSettings(dir.path()));
     CHECK(server.accounts().authenticate(session.accessToken).user.username == "frank");
 }
+
+TEST_CASE("the history service keeps the newest 1000 entries per user") {
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto in = input("binge", "binge@example.com");
+    User user = core.accounts().registerUser(in);
+    for (int i = 0; i < 1005; ++i) core.history().record(user.id, "video-" + std::to_string(i));
+    auto history = core.history().list(user.id);
+    REQUIRE(history.size() == 1000);
+    CHECK(history.front().videoId == "video-1004");
+    CHECK(history.back().videoId == "video-5");
+    CHECK(codeOf([&] { core.history().record(user.id, "bad id"); }) == Code::Invalid);
+}
+
+TEST_CASE("refresh tokens rotate; a stale one revokes the session") {
+    test::TempDir dir;
+    auto settings = test::testCoreSettings(dir.path());
+    settings.accounts.refreshReuseIntervalSeconds = 0;
+    Core core(settings);
+    auto in = input("rot", "rot@example.com");
+    core.accounts().registerUser(in);
+    auto first = core.accounts().login(credentials("rot", "password123"));
+    auto second = core.accounts().refresh(first.refreshToken, {});
+    CHECK(second.sessionId == first.sessionId);
+    CHECK(second.refreshToken != first.refreshToken);
+    auto third = core.accounts().refresh(second.refreshToken, {});
+    // first is two generations old: reuse, whatever the interval.
+    CHECK(codeOf([&] { core.accounts().refresh(first.refreshToken, {}); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.accounts().refresh(third.refreshToken, {}); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.accounts().authenticate(third.accessToken); }) == Code::Unauthenticated);
+    // Only hashes are stored: the session row does not hold the token in clear.
+    auto session = core.store().findSession(first.sessionId);
+    CHECK(session->refreshHash.find(third.refreshToken) == std::string::npos);
+    CHECK(session->replaySealed.find(third.refreshToken) == std::string::npos);
+}

@@ -189,3 +189,65 @@ TEST_CASE("two stores on one file see each other's writes at once") {
     b.revokeSession("j1", nowMs());
     CHECK_FALSE(a.findUserOfActiveSession("j1", nowMs()));
 }
+
+TEST_CASE("watch history keeps the newest entries and moves repeats to the front") {
+    test::TempDir dir;
+    SqliteStore store(dir.path() / "usersvc.db");
+    auto user = makeUser("kim");
+    store.createUser(user, {});
+    auto now = nowMs();
+    for (const char* video : {"a", "b", "c", "d", "b"}) store.recordWatch(user.id, video, now, 3);
+    auto history = store.listHistory(user.id, 10);
+    REQUIRE(history.size() == 3);
+    CHECK(history[0].videoId == "b");
+    CHECK(history[1].videoId == "d");
+    CHECK(history[2].videoId == "c");
+    CHECK(history[0].watchedAtMs > history[1].watchedAtMs); // same clock reading, still ordered
+}
+
+TEST_CASE("deleting a user removes sessions, subscriptions and history with it") {
+    test::TempDir dir;
+    SqliteStore store(dir.path() / "usersvc.db");
+    auto gone = makeUser("gone"), stays = makeUser("stays");
+    gone.avatar = "ab/ab00000000000000000000000000000000000000000000000000000000000000.png";
+    store.createUser(gone, {});
+    store.createUser(stays, {});
+    store.createSession(makeSession(gone.id, "g1", nowMs() + 60000));
+    store.toggleSubscription(gone.id, stays.id, nowMs());
+    store.toggleSubscription(stays.id, gone.id, nowMs());
+    store.recordWatch(gone.id, "v", nowMs(), 10);
+    auto removed = store.deleteUser(gone.id);
+    REQUIRE(removed);
+    CHECK(removed->avatar == gone.avatar);
+    CHECK_FALSE(store.findSession("g1"));
+    auto counts = store.countsFor(stays.id, nowMs());
+    CHECK(counts.subscribers == 0);
+    CHECK(counts.subscribedTo == 0);
+    CHECK(store.listHistory(gone.id, 10).empty());
+    CHECK_FALSE(store.deleteUser(gone.id));
+
+    std::vector<std::string> removedRefs;
+    store.releaseMedia({gone.avatar, "", "https://res.cloudinary.com/x.png"},
+                       [&](const std::string& ref) { removedRefs.push_back(ref); });
+    CHECK(removedRefs == std::vector<std::string>{gone.avatar});
+}
+
+TEST_CASE("profile updates refuse names taken by others and apply only given fields") {
+    test::TempDir dir;
+    SqliteStore store(dir.path() / "usersvc.db");
+    auto a = makeUser("lena"), b = makeUser("mona");
+    store.createUser(a, {});
+    store.createUser(b, {});
+    ProfileChange change;
+    change.fullName = "Lena L";
+    auto updated = store.updateProfile(a.id, change, nowMs() + 5);
+    CHECK(updated.fullName == "Lena L");
+    CHECK(updated.username == "lena");
+    CHECK(updated.updatedAtMs > updated.createdAtMs);
+    ProfileChange clash;
+    clash.username = "mona";
+    CHECK_THROWS_AS(store.updateProfile(a.id, clash, nowMs()), Error);
+    ProfileChange self;
+    self.email = "lena@example.com";
+    CHECK_NOTHROW(store.updateProfile(a.id, self, nowMs()));
+}
