@@ -69,6 +69,18 @@ template <typename F> auto guarded(F&& f) -> decltype(f()) {
     }
 }
 
+// Runs `hooks.publish` and commits; on any failure runs `hooks.unpublish` while
+// the write lock is still held (the transaction rolls back when `tx` goes).
+inline void commitWithHooks(SQLite::Transaction& tx, const WriteHooks& hooks) {
+    try {
+        if (hooks.publish) hooks.publish();
+        tx.commit();
+    } catch (...) {
+        if (hooks.unpublish) hooks.unpublish();
+        throw;
+    }
+}
+
 inline std::string likePattern(const std::string& text) {
     std::string out = "%";
     for (char c : text) {

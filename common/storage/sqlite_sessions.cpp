@@ -148,13 +148,7 @@ std::string SqliteStore::replaceImage(const std::string& userId, ImageSlot slot,
         update.bind(2, static_cast<int64_t>(nowMs));
         update.bind(3, userId);
         update.exec();
-        try {
-            if (hooks.publish) hooks.publish();
-            tx.commit();
-        } catch (...) {
-            if (hooks.unpublish) hooks.unpublish();
-            throw;
-        }
+        commitWithHooks(tx, hooks);
         return previous;
     });
 }

@@ -46,28 +46,24 @@ bool SqliteStore::isSubscribed(const std::string& subscriberId, const std::strin
 
 std::vector<User> SqliteStore::listSubscribers(const std::string& channelId, std::int64_t offset,
                                                std::int64_t limit) {
-    return guarded([&] {
-        Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns +
-                                            " FROM subscriptions s JOIN users u ON u.id = s.subscriber_id"
-                                            " WHERE s.channel_id = ? ORDER BY s.created_at DESC, u.id"
-                                            " LIMIT ? OFFSET ?");
-        q.bind(1, channelId);
-        q.bind(2, static_cast<int64_t>(limit));
-        q.bind(3, static_cast<int64_t>(offset));
-        return readUsers(q);
-    });
+    return listSubscriptionSide("channel_id", "subscriber_id", channelId, offset, limit);
 }
 
 std::vector<User> SqliteStore::listSubscriptions(const std::string& subscriberId, std::int64_t offset,
                                                  std::int64_t limit) {
+    return listSubscriptionSide("subscriber_id", "channel_id", subscriberId, offset, limit);
+}
+
+// The users on the `listed` side of subscriptions whose `key` side is `id`,
+// newest subscription first. Both column names are fixed in this file.
+std::vector<User> SqliteStore::listSubscriptionSide(const char* key, const char* listed, const std::string& id,
+                                                    std::int64_t offset, std::int64_t limit) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns +
-                                            " FROM subscriptions s JOIN users u ON u.id = s.channel_id"
-                                            " WHERE s.subscriber_id = ? ORDER BY s.created_at DESC, u.id"
-                                            " LIMIT ? OFFSET ?");
-        q.bind(1, subscriberId);
+        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns + " FROM subscriptions s JOIN users u"
+                                            " ON u.id = s." + listed + " WHERE s." + key + " = ?"
+                                            " ORDER BY s.created_at DESC, u.id LIMIT ? OFFSET ?");
+        q.bind(1, id);
         q.bind(2, static_cast<int64_t>(limit));
         q.bind(3, static_cast<int64_t>(offset));
         return readUsers(q);

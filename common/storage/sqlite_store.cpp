@@ -75,13 +75,7 @@ void SqliteStore::createUser(const UserRecord& u, const WriteHooks& hooks) {
         insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
         insert.exec();
         // unpublish undoes only what publish created, so it is safe after a partial publish.
-        try {
-            if (hooks.publish) hooks.publish();
-            tx.commit();
-        } catch (...) {
-            if (hooks.unpublish) hooks.unpublish();
-            throw;
-        }
+        commitWithHooks(tx, hooks);
     });
 }
 

@@ -72,6 +72,8 @@ public:
 private:
     std::unique_ptr<SQLite::Database> openConnection();
     std::optional<UserRecord> findUserBy(const char* column, const std::string& value);
+    std::vector<User> listSubscriptionSide(const char* key, const char* listed, const std::string& id,
+                                           std::int64_t offset, std::int64_t limit);
 
     std::filesystem::path file_;
     int busyTimeoutMs_;

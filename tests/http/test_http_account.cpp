@@ -7,34 +7,13 @@ namespace {
 const std::string kUsers = "/api/v1/users";
 const std::string kJson = "application/json";
 
-struct Account {
-    std::string id, token;
-};
-
-Account signUp(httplib::Client& client, const std::string& name) {
-    auto reg = client.Post(kUsers + "/register",
-                           nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
-                           kJson);
-    REQUIRE(reg);
-    REQUIRE(reg->status == 201);
-    auto res = client.Post(kUsers + "/login", nlohmann::json{{"username", name}, {"password", "password123"}}.dump(), kJson);
-    REQUIRE(res->status == 200);
-    auto data = parseJson(res->body)["data"];
-    return {data["user"]["_id"], data["AccessToken"]};
-}
-
-httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
+// cpp-httplib 0.11's client has no multipart PATCH; the body is built by hand.
 httplib::Result patchFile(httplib::Client& client, const std::string& path, const std::string& token,
                           const std::string& field, const std::string& bytes) {
-    httplib::MultipartFormDataItems parts = {{field, bytes, "upload.bin", "application/octet-stream"}};
-    // cpp-httplib 0.11's client has no multipart PATCH; build the body by hand.
     std::string boundary = "usersvcTestBoundary42";
-    std::string body;
-    for (const auto& p : parts)
-        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p.name + "\"; filename=\"" +
-                p.filename + "\"\r\nContent-Type: " + p.content_type + "\r\n\r\n" + p.content + "\r\n";
-    body += "--" + boundary + "--\r\n";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field +
+                       "\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes +
+                       "\r\n--" + boundary + "--\r\n";
     return client.Patch(path, bearer(token), body, "multipart/form-data; boundary=" + boundary);
 }
 } // namespace

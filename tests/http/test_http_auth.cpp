@@ -28,8 +28,6 @@ nlohmann::json login(httplib::Client& client, const std::string& body, httplib::
     }
     return parseJson(res->body)["data"];
 }
-
-httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 } // namespace
 
 TEST_CASE("POST /login by username, email or identifier; bad credentials look alike") {

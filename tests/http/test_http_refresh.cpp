@@ -22,8 +22,6 @@ nlohmann::json loginJohn(httplib::Client& client) {
 httplib::Result refreshWithBody(httplib::Client& client, const std::string& token, const std::string& path = "/refreshToken") {
     return client.Post(kUsers + path, nlohmann::json{{"refreshToken", token}}.dump(), kJson);
 }
-
-httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 } // namespace
 
 TEST_CASE("refresh from the JSON body or the cookie rotates the refresh token") {

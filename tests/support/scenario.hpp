@@ -39,6 +39,28 @@ inline httplib::Result send(httplib::Client& client, const std::string& method, 
     return client.Post(path, headers, body, contentType);
 }
 
+inline httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+struct Account {
+    std::string id;
+    std::string token;
+};
+
+// Registers `name` (email name@x.io, password password123) and logs in.
+inline Account signUp(httplib::Client& client, const std::string& name) {
+    auto reg = client.Post("/api/v1/users/register",
+                           nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
+                           "application/json");
+    REQUIRE(reg);
+    REQUIRE_MESSAGE(reg->status == 201, reg->body);
+    auto res = client.Post("/api/v1/users/login",
+                           nlohmann::json{{"username", name}, {"password", "password123"}}.dump(), "application/json");
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto data = nlohmann::json::parse(res->body)["data"];
+    return {data["user"]["_id"], data["AccessToken"]};
+}
+
 inline void runScenarios(httplib::Client& client, const std::vector<Scenario>& scenarios) {
     for (const auto& s : scenarios) {
         CAPTURE(s.name);
