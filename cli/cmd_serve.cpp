@@ -64,6 +64,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         std::string logFormat = "text";
         std::string jsonLimit = "16KiB";
         bool noAccessLog = false;
+        std::string seed;
     };
     auto args = std::make_shared<Args>();
     auto& s = args->server;
@@ -80,6 +81,8 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
     cmd->add_flag("--no-access-log", args->noAccessLog, "Do not log one line per request");
+    cmd->add_option("--seed", args->seed, "Import this fixtures file at start when the store has no users")
+        ->envname("USERSVC_SEED");
     cmd->add_flag("--insecure-cookies", s.insecureCookies, "Set cookies without Secure (plain-HTTP dev servers)")
         ->envname("USERSVC_INSECURE_COOKIES");
     cmd->add_option("--json-limit", args->jsonLimit, "Largest JSON or urlencoded body")
@@ -102,8 +105,15 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         args->server.accessLog = !args->noAccessLog;
         args->server.publicUrl = g.publicUrl;
 
+        auto serveLock = ServeLock::shared(g.dataDir); // restore refuses while this is held
         Core core(g.coreSettings());
         core.media().removeStaleTemps(std::chrono::hours(1));
+        if (!args->seed.empty() && core.store().countUsers() == 0) {
+            auto report = runImport(core, args->seed, OnConflict::Skip, 5000, false);
+            for (const auto& p : report.problems)
+                http::logEvent("warn", "", "seed line " + std::to_string(p.line) + ": " + p.message);
+            http::logEvent("info", "", "seeded " + std::to_string(report.imported) + " users from " + args->seed);
+        }
         http::HttpServer server(core, args->server);
         int port = server.bind();
         std::string host = args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]"

@@ -16,5 +16,12 @@ void addPasswdCommand(CLI::App& app, GlobalOptions& g);
 void addDeleteUserCommand(CLI::App& app, GlobalOptions& g);
 void addSessionsCommand(CLI::App& app, GlobalOptions& g);
 void addShowUserCommand(CLI::App& app, GlobalOptions& g);
+void addImportCommand(CLI::App& app, GlobalOptions& g);
+void addExportCommand(CLI::App& app, GlobalOptions& g);
+void addBackupCommands(CLI::App& app, GlobalOptions& g);
+
+// Shared by `import` and `serve --seed`.
+ImportReport runImport(Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize,
+                       bool showProgress);
 
 } // namespace usersvc::cli

@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
     cli::addSessionsCommand(app, global);
     cli::addPasswdCommand(app, global);
     cli::addDeleteUserCommand(app, global);
+    cli::addImportCommand(app, global);
+    cli::addExportCommand(app, global);
+    cli::addBackupCommands(app, global);
     app.footer("Exit codes: 0 ok, 1 failure, 2 invalid input, 3 conflict, 4 authentication failed, 5 not found.\n"
                "Every option with an env twin (USERSVC_*) also reads ./.env or --env-file.");
 

@@ -27,6 +27,54 @@ std::string isoTimestamp(std::int64_t ms) {
     return buf;
 }
 
+std::optional<std::int64_t> parseIsoTimestamp(std::string_view t) {
+    auto digits = [&](std::size_t at, std::size_t n, int& out) {
+        if (at + n > t.size()) return false;
+        out = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (t[i] < '0' || t[i] > '9') return false;
+            out = out * 10 + (t[i] - '0');
+        }
+        return true;
+    };
+    int year, month, day, hour, minute, second;
+    if (!digits(0, 4, year) || t.size() < 19 || t[4] != '-' || !digits(5, 2, month) || t[7] != '-' ||
+        !digits(8, 2, day) || (t[10] != 'T' && t[10] != ' ') || !digits(11, 2, hour) || t[13] != ':' ||
+        !digits(14, 2, minute) || t[16] != ':' || !digits(17, 2, second))
+        return std::nullopt;
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    std::size_t i = 19;
+    int millis = 0;
+    if (i < t.size() && t[i] == '.') {
+        int scale = 100;
+        for (++i; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+            millis += (t[i] - '0') * scale;
+            scale /= 10;
+        }
+    }
+    int offsetMinutes = 0;
+    if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
+        ++i;
+    } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+        int oh, om;
+        if (!digits(i + 1, 2, oh) || i + 3 >= t.size() || t[i + 3] != ':' || !digits(i + 4, 2, om)) return std::nullopt;
+        offsetMinutes = (t[i] == '+' ? 1 : -1) * (oh * 60 + om);
+        i += 6;
+    } else {
+        return std::nullopt; // a time without a zone is ambiguous
+    }
+    if (i != t.size()) return std::nullopt;
+    // Days from civil (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
+    int y = year - (month <= 2);
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+    std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+    return seconds * 1000 + millis;
+}
+
 std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
     if (text.empty() || text.size() > 18) return std::nullopt;
     std::int64_t value = 0;

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "domain/error.hpp"
 
 namespace usersvc {
 
@@ -41,6 +44,12 @@ struct SessionRecord {
     std::string replaySealed;
 };
 
+// What became of one record of a bulk import.
+struct ImportOutcome {
+    bool inserted = false;
+    std::vector<FieldError> conflicts; // the unique fields already taken
+};
+
 // Which stored image of a user.
 enum class ImageSlot { Avatar, CoverImage };
 
@@ -65,7 +74,7 @@ struct WatchEntry {
 
 // One row of `list-users`.
 struct UserListing {
-    User user;
+    UserRecord user; // the hash is there for `export --include-password-hashes` only
     std::int64_t openSessions = 0;
 };
 

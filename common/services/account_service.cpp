@@ -85,6 +85,10 @@ IssuedSession AccountService::login(const LoginInput& in) {
         passwordOk = hasher_.verify(in.password, user->passwordHash);
     }
     if (!passwordOk) throw Error(Code::Unauthenticated, kInvalidCredentials);
+    // Hashes imported at another cost (Node's bcrypt writes $2b$10$) move to the
+    // configured cost on the first login that knows the password.
+    if (PasswordHasher::costOf(user->passwordHash) != hasher_.cost())
+        store_.replacePasswordHash(user->id, user->passwordHash, hasher_.hash(in.password));
     return openSession(*user, in.client);
 }
 

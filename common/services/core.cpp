@@ -32,6 +32,7 @@ Core::Core(const CoreSettings& settings)
       media_(settings.dataDir / "media", settings.maxUploadBytes),
       hasher_(settings.bcryptCost, settings.bcryptConcurrency), secret_(secretFor(settings)), tokens_(secret_),
       sealer_(secret_, "refresh-replay"), accounts_(store_, media_, hasher_, tokens_, sealer_, settings.accounts),
-      subscriptions_(store_, accounts_), history_(store_) {}
+      subscriptions_(store_, accounts_), history_(store_), importer_(store_, hasher_, media_),
+      backups_(store_, media_) {}
 
 } // namespace usersvc

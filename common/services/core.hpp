@@ -6,7 +6,9 @@
 #include "security/sealer.hpp"
 #include "security/token.hpp"
 #include "services/account_service.hpp"
+#include "services/backup_service.hpp"
 #include "services/history_service.hpp"
+#include "services/import_service.hpp"
 #include "services/subscription_service.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -37,6 +39,8 @@ public:
     AccountService& accounts() { return accounts_; }
     SubscriptionService& subscriptions() { return subscriptions_; }
     HistoryService& history() { return history_; }
+    ImportService& importer() { return importer_; }
+    BackupService& backups() { return backups_; }
 
 private:
     CoreSettings settings_;
@@ -49,6 +53,8 @@ private:
     AccountService accounts_;
     SubscriptionService subscriptions_;
     HistoryService history_;
+    ImportService importer_;
+    BackupService backups_;
 };
 
 } // namespace usersvc

@@ -194,7 +194,7 @@ void SqliteStore::listUsers(const UserQuery& query, std::int64_t nowMs,
         q.bind(5, static_cast<int64_t>(query.limit));
         while (q.executeStep()) {
             UserListing row;
-            static_cast<User&>(row.user) = readUser(q);
+            row.user = readUser(q);
             row.openSessions = q.getColumn(9).getInt64();
             if (!each(row)) break;
         }

@@ -21,6 +21,13 @@ public:
     ~SqliteStore() override;
 
     void createUser(const UserRecord& user, const WriteHooks& hooks) override;
+    std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) override;
+    bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
+                             const std::string& newHash) override;
+    void backupTo(const std::string& file,
+                  const std::function<void(const std::vector<std::string>&)>& whileLocked) override;
+    void restoreFrom(const std::string& file) override;
+    std::int64_t countUsers() override;
     std::optional<UserRecord> findUserById(const std::string& id) override;
     std::optional<UserRecord> findUserByUsername(const std::string& username) override;
     std::optional<UserRecord> findUserByEmail(const std::string& email) override;

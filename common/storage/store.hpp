@@ -33,6 +33,24 @@ public:
     // deciding whether a file is still needed never races another writer.
     virtual void createUser(const UserRecord& user, const WriteHooks& hooks) = 0;
 
+    // Inserts many users in one write transaction, each record entirely or not
+    // at all. A record whose _id, username or email is taken is left out and
+    // reported; with `stopAtConflict` nothing after it is attempted.
+    virtual std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) = 0;
+
+    // Replaces the hash only if it is still `oldHash` (login re-hashing at a new cost).
+    virtual bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
+                                     const std::string& newHash) = 0;
+
+    // Copies the whole store into `file` (SQLite backup API) while holding the
+    // write lock, and runs `whileLocked` with the media references the copy holds,
+    // so no image they name can be deleted before it is copied.
+    virtual void backupTo(const std::string& file,
+                          const std::function<void(const std::vector<std::string>&)>& whileLocked) = 0;
+    // Replaces the whole store with the content of `file` (checked first).
+    virtual void restoreFrom(const std::string& file) = 0;
+    virtual std::int64_t countUsers() = 0;
+
     virtual std::optional<UserRecord> findUserById(const std::string& id) = 0;
     virtual std::optional<UserRecord> findUserByUsername(const std::string& username) = 0;
     virtual std::optional<UserRecord> findUserByEmail(const std::string& email) = 0;

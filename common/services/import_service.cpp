@@ -1,0 +1,177 @@
+#include "services/import_service.hpp"
+
+#include "domain/clock.hpp"
+#include "domain/error.hpp"
+#include "domain/ids.hpp"
+#include "domain/validation.hpp"
+#include "media/media_store.hpp"
+#include "security/password.hpp"
+#include "services/json_records.hpp"
+#include "storage/store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <thread>
+
+namespace usersvc {
+
+namespace {
+using json = nlohmann::json;
+
+struct PendingRecord {
+    std::size_t line = 0;
+    UserRecord user;
+    std::string clearPassword; // set when the record carried no bcrypt hash
+};
+
+std::string stringField(const json& doc, const char* name) {
+    if (!doc.contains(name) || doc[name].is_null()) return "";
+    if (!doc[name].is_string()) throw Error(Code::Invalid, std::string(name) + " must be a string");
+    return doc[name].get<std::string>();
+}
+
+// "$oid" wrappers and plain strings.
+std::string idOf(const json& doc) {
+    if (!doc.contains("_id")) return newObjectId();
+    const json& id = doc["_id"];
+    std::string text = id.is_object() && id.contains("$oid") && id["$oid"].is_string() ? id["$oid"].get<std::string>()
+                       : id.is_string()                                            ? id.get<std::string>()
+                                                                                   : "";
+    text = toLower(text);
+    if (!isObjectId(text)) throw Error(Code::Invalid, "_id must be a 24-hex ObjectId");
+    return text;
+}
+
+// {"$date": "ISO"}, {"$date": {"$numberLong": "ms"}}, {"$date": ms}, "ISO" or ms.
+std::int64_t timeOf(const json& doc, const char* name, std::int64_t fallback) {
+    if (!doc.contains(name) || doc[name].is_null()) return fallback;
+    json value = doc[name];
+    if (value.is_object() && value.contains("$date")) value = value["$date"];
+    if (value.is_object() && value.contains("$numberLong") && value["$numberLong"].is_string()) {
+        try {
+            return std::stoll(value["$numberLong"].get<std::string>());
+        } catch (const std::exception&) {
+        }
+    } else if (value.is_number_integer()) {
+        return value.get<std::int64_t>();
+    } else if (value.is_string()) {
+        if (auto ms = parseIsoTimestamp(value.get<std::string>())) return *ms;
+    }
+    throw Error(Code::Invalid, std::string(name) + " must be a date");
+}
+
+// An image URL: our own media URL becomes a reference when the file is here;
+// any other absolute URL (Cloudinary) is kept as it is.
+std::string imageOf(const json& doc, const char* name, const char* alias, const MediaStore& media) {
+    std::string url = stringField(doc, name);
+    if (url.empty()) url = stringField(doc, alias);
+    if (url.empty()) return "";
+    auto at = url.find("/media/");
+    if (at != std::string::npos && media.resolve(url.substr(at + 7))) return url.substr(at + 7);
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+        throw Error(Code::Invalid, std::string(name) + " must be an absolute http(s) URL");
+    return url;
+}
+
+PendingRecord parseRecord(const std::string& text, std::size_t line, const ImportOptions& options,
+                          const MediaStore& media) {
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) throw Error(Code::Invalid, "not a JSON object");
+    PendingRecord record;
+    record.line = line;
+    UserRecord& u = record.user;
+    std::vector<FieldError> errors;
+    u.id = idOf(doc);
+    u.username = checkUsername(stringField(doc, "username"), errors);
+    u.email = checkEmail(stringField(doc, "email"), errors);
+    u.fullName = checkFullName(stringField(doc, "fullName"), errors);
+    u.avatar = imageOf(doc, "Avatar", "avatar", media);
+    u.coverImage = imageOf(doc, "CoverImg", "coverImage", media);
+    std::int64_t now = nowMs();
+    u.createdAtMs = timeOf(doc, "createdAt", now);
+    u.updatedAtMs = timeOf(doc, "updatedAt", u.createdAtMs);
+    std::string password = stringField(doc, "password");
+    if (PasswordHasher::costOf(password) > 0) {
+        u.passwordHash = password;
+    } else {
+        checkPassword(password, options.minPasswordLength, errors);
+        record.clearPassword = password;
+    }
+    throwIfInvalid(errors);
+    return record;
+}
+
+std::string describe(const Error& e) {
+    std::string text = e.what();
+    for (std::size_t i = 0; i < e.fields.size(); ++i)
+        text += (i == 0 ? ": " : "; ") + e.fields[i].field + ": " + e.fields[i].message;
+    return text;
+}
+
+void note(ImportReport& report, std::size_t line, const std::string& message) {
+    if (report.problems.size() < kMaxImportProblems) report.problems.push_back({line, message});
+}
+} // namespace
+
+ImportService::ImportService(Store& store, PasswordHasher& hasher, const MediaStore& media)
+    : store_(store), hasher_(hasher), media_(media) {}
+
+ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& options,
+                                        const std::function<void(const ImportReport&, std::size_t)>& progress) {
+    ImportReport report;
+    JsonRecordReader reader(in);
+    std::vector<PendingRecord> batch;
+
+    auto flush = [&] {
+        // Fixtures carry clear passwords: hash them on every core at once.
+        std::atomic<std::size_t> nextIndex{0};
+        auto worker = [&] {
+            for (std::size_t i; (i = nextIndex++) < batch.size();)
+                if (!batch[i].clearPassword.empty()) batch[i].user.passwordHash = hasher_.hash(batch[i].clearPassword);
+        };
+        std::vector<std::thread> workers;
+        bool anyClear = std::any_of(batch.begin(), batch.end(), [](const auto& r) { return !r.clearPassword.empty(); });
+        unsigned threads = anyClear ? std::max(1u, std::thread::hardware_concurrency()) : 0;
+        for (unsigned t = 0; t < threads; ++t) workers.emplace_back(worker);
+        for (auto& t : workers) t.join();
+
+        std::vector<UserRecord> users;
+        users.reserve(batch.size());
+        for (auto& r : batch) users.push_back(std::move(r.user));
+        auto outcomes = store_.importUsers(users, options.onConflict == OnConflict::Fail);
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            if (outcomes[i].inserted) {
+                ++report.imported;
+                continue;
+            }
+            std::string why;
+            for (const auto& c : outcomes[i].conflicts) why += (why.empty() ? "" : "; ") + c.message;
+            if (options.onConflict == OnConflict::Skip) {
+                ++report.skipped;
+                note(report, batch[i].line, "skipped: " + why);
+            } else {
+                report.stoppedAtConflict = true;
+                note(report, batch[i].line, "conflict: " + why);
+            }
+        }
+        batch.clear();
+        if (progress) progress(report, reader.bytesRead());
+    };
+
+    std::string text;
+    std::size_t line = 0;
+    while (!report.stoppedAtConflict && reader.next(text, line)) {
+        try {
+            batch.push_back(parseRecord(text, line, options, media_));
+        } catch (const Error& e) {
+            ++report.invalid;
+            note(report, line, describe(e));
+        }
+        if (batch.size() >= options.batchSize) flush();
+    }
+    if (!batch.empty() && !report.stoppedAtConflict) flush();
+    return report;
+}
+
+} // namespace usersvc

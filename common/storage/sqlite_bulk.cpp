@@ -1,0 +1,122 @@
+// SqliteStore: bulk import, re-hashing, backup and restore.
+#include "storage/sqlite_internal.hpp"
+
+#include <SQLiteCpp/Backup.h>
+
+#include <filesystem>
+
+namespace usersvc {
+
+std::vector<ImportOutcome> SqliteStore::importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) {
+    return guarded([&] {
+        Lease lease(*this);
+        auto& db = lease.db();
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement insert(db, "INSERT INTO users (id, username, email, full_name, password_hash, avatar,"
+                                     " cover_image, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                                     " ON CONFLICT DO NOTHING");
+        SQLite::Statement taken(db, "SELECT id = ?1, username = ?2, email = ?3 FROM users"
+                                    " WHERE id = ?1 OR username = ?2 OR email = ?3");
+        std::vector<ImportOutcome> outcomes;
+        outcomes.reserve(users.size());
+        for (const auto& u : users) {
+            insert.reset();
+            insert.bind(1, u.id);
+            insert.bind(2, u.username);
+            insert.bind(3, u.email);
+            insert.bind(4, u.fullName);
+            insert.bind(5, u.passwordHash);
+            insert.bind(6, u.avatar);
+            insert.bind(7, u.coverImage);
+            insert.bind(8, static_cast<int64_t>(u.createdAtMs));
+            insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
+            ImportOutcome outcome;
+            outcome.inserted = insert.exec() == 1;
+            if (!outcome.inserted) {
+                taken.reset();
+                taken.bind(1, u.id);
+                taken.bind(2, u.username);
+                taken.bind(3, u.email);
+                bool id = false, name = false, email = false;
+                while (taken.executeStep()) {
+                    id |= taken.getColumn(0).getInt() != 0;
+                    name |= taken.getColumn(1).getInt() != 0;
+                    email |= taken.getColumn(2).getInt() != 0;
+                }
+                if (id) outcome.conflicts.push_back({"_id", "_id " + u.id + " already exists"});
+                if (name) outcome.conflicts.push_back({"username", "username " + u.username + " already exists"});
+                if (email) outcome.conflicts.push_back({"email", "email " + u.email + " already exists"});
+            }
+            outcomes.push_back(std::move(outcome));
+            if (!outcomes.back().inserted && stopAtConflict) break;
+        }
+        tx.commit();
+        return outcomes;
+    });
+}
+
+bool SqliteStore::replacePasswordHash(const std::string& userId, const std::string& oldHash,
+                                      const std::string& newHash) {
+    return guarded([&] {
+        Lease lease(*this);
+        SQLite::Statement q(lease.db(), "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
+        q.bind(1, newHash);
+        q.bind(2, userId);
+        q.bind(3, oldHash);
+        return q.exec() == 1;
+    });
+}
+
+void SqliteStore::backupTo(const std::string& file,
+                           const std::function<void(const std::vector<std::string>&)>& whileLocked) {
+    guarded([&] {
+        // One connection holds the write lock so that no image the copy names can
+        // be released before it is copied; a second one (WAL readers are never
+        // blocked) copies the pages. Nothing changes between the two.
+        Lease writer(*this);
+        SQLite::Transaction lock(writer.db(), SQLite::TransactionBehavior::IMMEDIATE);
+        Lease reader(*this);
+        auto& db = reader.db();
+        std::vector<std::string> references;
+        SQLite::Statement refs(db, "SELECT avatar FROM users WHERE avatar <> ''"
+                                   " UNION SELECT cover_image FROM users WHERE cover_image <> ''");
+        while (refs.executeStep()) references.push_back(refs.getColumn(0).getString());
+        refs.reset();
+        {
+            SQLite::Database target(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+            SQLite::Backup backup(target, db);
+            if (backup.executeStep(-1) != SQLITE_DONE)
+                throw Error(Code::Unavailable, "the backup could not read the store; try again");
+            target.exec("PRAGMA journal_mode=DELETE"); // a backup is one self-contained file
+        }
+        if (whileLocked) whileLocked(references);
+        // Nothing was written: `lock` rolls back when it goes.
+    });
+}
+
+void SqliteStore::restoreFrom(const std::string& file) {
+    guarded([&] {
+        SQLite::Database source(file, SQLite::OPEN_READONLY);
+        std::string integrity = source.execAndGet("PRAGMA integrity_check").getString();
+        if (integrity != "ok") throw Error(Code::Invalid, "the backup fails its integrity check: " + integrity);
+        if (!source.tableExists("users") || !source.tableExists("sessions"))
+            throw Error(Code::Invalid, "the file is not a usersvc backup");
+        if (source.execAndGet("PRAGMA user_version").getInt() > latestSchemaVersion())
+            throw Error(Code::Invalid, "the backup was made by a newer usersvc; upgrade first");
+        Lease lease(*this);
+        SQLite::Backup backup(lease.db(), source);
+        if (backup.executeStep(-1) != SQLITE_DONE)
+            throw Error(Code::Unavailable, "the store is busy; stop what writes to it and try again");
+        lease.db().exec("PRAGMA journal_mode=WAL");
+        migrate(lease.db());
+    });
+}
+
+std::int64_t SqliteStore::countUsers() {
+    return guarded([&] {
+        Lease lease(*this);
+        return lease.db().execAndGet("SELECT count(*) FROM users").getInt64();
+    });
+}
+
+} // namespace usersvc
