@@ -76,6 +76,10 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->delimiter(',');
     cmd->add_option("--threads", s.threads, "HTTP worker threads (default max(16, 4 x cores))")
         ->envname("USERSVC_THREADS");
+    cmd->add_option("--max-connections", s.maxConnections, "Connections served at once (workers grow to this)")
+        ->envname("USERSVC_MAX_CONNECTIONS")
+        ->check(CLI::Range(1, 10000))
+        ->capture_default_str();
     cmd->add_option("--log-format", args->logFormat, "text or json")
         ->envname("USERSVC_LOG_FORMAT")
         ->check(CLI::IsMember({"text", "json"}))
@@ -97,6 +101,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         sigaddset(&signals, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &signals, nullptr);
         ::signal(SIGPIPE, SIG_IGN);
+        ::signal(SIGXFSZ, SIG_IGN); // a file-size limit is a failed write (EFBIG), not a crash
 
         auto limit = parseSize(args->jsonLimit);
         if (!limit || *limit == 0) throw Error(Code::Invalid, "--json-limit takes a size such as 16KiB");
@@ -107,7 +112,8 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
 
         auto serveLock = ServeLock::shared(g.dataDir); // restore refuses while this is held
         Core core(g.coreSettings());
-        core.media().removeStaleTemps(std::chrono::hours(1));
+        if (int removed = core.media().removeOrphanedTemps(); removed > 0)
+            http::logEvent("info", "", "removed " + std::to_string(removed) + " unfinished uploads left by a crash");
         if (!args->seed.empty() && core.store().countUsers() == 0) {
             auto report = runImport(core, args->seed, OnConflict::Skip, 5000, false);
             for (const auto& p : report.problems)

@@ -4,6 +4,7 @@
 #include "envelope.hpp"
 #include "security/crypto.hpp"
 #include "services/core.hpp"
+#include "worker_pool.hpp"
 
 #include <httplib.h>
 
@@ -52,7 +53,8 @@ HttpServer::~HttpServer() = default;
 void HttpServer::configure() {
     auto& s = *server_;
     unsigned threads = settings_.threads ? settings_.threads : defaultThreads();
-    s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    unsigned maxThreads = std::max(threads, settings_.maxConnections);
+    s.new_task_queue = [threads, maxThreads] { return new WorkerPool(threads, maxThreads); };
     // Off by default in cpp-httplib 0.11: Nagle plus delayed ACK costs ~40 ms per
     // keep-alive response on loopback.
     s.set_tcp_nodelay(true);
@@ -65,7 +67,8 @@ void HttpServer::configure() {
     });
     s.set_keep_alive_max_count(1000);
     s.set_keep_alive_timeout(5);
-    s.set_read_timeout(10, 0);
+    // A client that stops sending mid-request loses its worker after 5 s.
+    s.set_read_timeout(5, 0);
     s.set_write_timeout(10, 0);
     // The largest legitimate request: two images at the upload limit plus form fields.
     std::size_t hardLimit = 2 * core_.settings().maxUploadBytes + 1024 * 1024;

@@ -24,7 +24,8 @@ struct ServerSettings {
     int port = 8000;
     std::string publicUrl; // "" : http://<host>:<bound port>
     std::vector<std::string> corsOrigins;
-    unsigned threads = 0; // 0 : max(16, 4 x cores)
+    unsigned threads = 0;           // workers kept; 0 : max(16, 4 x cores)
+    unsigned maxConnections = 512;  // workers at most = connections served at once
     bool insecureCookies = false;
     std::size_t jsonLimit = 16 * 1024;
     LogFormat logFormat = LogFormat::Text;

@@ -4,11 +4,13 @@
 #include "security/crypto.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -67,7 +69,10 @@ const char* contentTypeOf(ImageKind kind) {
 StagedImage::StagedImage(const fs::path& mediaDir, std::string field, std::size_t maxBytes)
     : mediaDir_(mediaDir), field_(std::move(field)), maxBytes_(maxBytes),
       hash_(std::make_unique<Sha256Stream>()) {
-    std::string pattern = (mediaDir_ / (std::string(kTempPrefix) + "XXXXXX")).string();
+    // The creator's pid is in the name, so a server starting up can tell a crashed
+    // writer's leftovers from a CLI upload in progress.
+    std::string pattern =
+        (mediaDir_ / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
     fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd_ < 0) ioFailure("cannot create a temporary file in " + mediaDir_.string());
     ::fchmod(fd_, 0600);
@@ -183,13 +188,16 @@ void MediaStore::remove(std::string_view reference) const {
     ::unlink((dir_ / std::string(reference)).c_str());
 }
 
-int MediaStore::removeStaleTemps(std::chrono::seconds age) const {
+int MediaStore::removeOrphanedTemps() const {
     int removed = 0;
-    auto cutoff = fs::file_time_type::clock::now() - age;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-        if (entry.path().filename().string().rfind(kTempPrefix, 0) != 0) continue;
-        if (entry.last_write_time(ec) < cutoff && fs::remove(entry.path(), ec)) ++removed;
+        std::string name = entry.path().filename().string();
+        if (name.rfind(kTempPrefix, 0) != 0) continue;
+        // ".upload-<pid>-XXXXXX": remove when that process is gone (or the name is not ours).
+        long pid = std::strtol(name.c_str() + std::strlen(kTempPrefix), nullptr, 10);
+        bool writerAlive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+        if (!writerAlive && fs::remove(entry.path(), ec)) ++removed;
     }
     return removed;
 }

@@ -75,8 +75,8 @@ public:
     // references it). References of another shape are ignored.
     void remove(std::string_view reference) const;
 
-    // Removes temp files older than `age` left by a crash.
-    int removeStaleTemps(std::chrono::seconds age) const;
+    // Removes temp files whose writing process no longer runs (a crash).
+    int removeOrphanedTemps() const;
 
     std::size_t maxBytes() const { return maxBytes_; }
     const std::filesystem::path& dir() const { return dir_; }

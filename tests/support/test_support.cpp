@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -148,7 +149,7 @@ ProcessResult runProcess(const std::vector<std::string>& args, const std::string
     return result;
 }
 
-ChildServer::ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs) {
+ChildServer::ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs, long fileSizeLimit) {
     int out[2];
     if (pipe2(out, O_CLOEXEC)) throw std::runtime_error("pipe");
     pid_ = fork();
@@ -156,6 +157,10 @@ ChildServer::ChildServer(const std::string& binary, const std::vector<std::strin
         dup2(out[1], 1);
         int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 2);
+        if (fileSizeLimit > 0) {
+            rlimit limit{static_cast<rlim_t>(fileSizeLimit), static_cast<rlim_t>(fileSizeLimit)};
+            setrlimit(RLIMIT_FSIZE, &limit);
+        }
         std::vector<std::string> args = {binary, "serve", "--port", "0", "--no-access-log"};
         args.insert(args.end(), extraArgs.begin(), extraArgs.end());
         std::vector<char*> argv;
@@ -183,6 +188,15 @@ int ChildServer::terminate() {
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+void ChildServer::crash() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+bool ChildServer::running() { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
 
 ChildServer::~ChildServer() { terminate(); }
 

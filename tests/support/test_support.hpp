@@ -71,12 +71,16 @@ ProcessResult runProcess(const std::vector<std::string>& args, const std::string
 // `usersvc serve --port 0` as a child process; killed (SIGTERM) on destruction.
 class ChildServer {
 public:
-    ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs);
+    // `fileSizeLimit` > 0 sets RLIMIT_FSIZE in the child: a disk that fills up.
+    ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs, long fileSizeLimit = 0);
     ~ChildServer();
     int port() const { return port_; }
     httplib::Client client() const;
     // Sends SIGTERM and returns the exit status.
     int terminate();
+    // SIGKILL: a crash, no cleanup.
+    void crash();
+    bool running();
 
 private:
     int pid_ = -1;

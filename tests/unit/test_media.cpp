@@ -117,13 +117,13 @@ TEST_CASE("local files are staged for the CLI and unreadable ones refused") {
     CHECK_THROWS_AS(media.stageFile("Avatar", dir.path()), Error);
 }
 
-TEST_CASE("stale temp files from a crash are swept") {
+TEST_CASE("temp files of crashed writers are swept, uploads in progress are not") {
     test::TempDir dir;
     MediaStore media(dir.path() / "media", 1024);
-    test::writeFile(dir.path() / "media" / ".upload-crashed", "partial");
-    auto staged = media.stage("Avatar"); // in progress: young, must survive
-    fs::last_write_time(dir.path() / "media" / ".upload-crashed",
-                        fs::file_time_type::clock::now() - std::chrono::hours(2));
-    CHECK(media.removeStaleTemps(std::chrono::hours(1)) == 1);
+    // pid 2^22 + 1 is above Linux's pid_max limit: no such process can exist.
+    test::writeFile(dir.path() / "media" / ".upload-4194305-abcdef", "partial");
+    test::writeFile(dir.path() / "media" / ".upload-garbage", "partial");
+    auto staged = media.stage("Avatar"); // this process: alive, must survive
+    CHECK(media.removeOrphanedTemps() == 2);
     CHECK(test::countFiles(dir.path() / "media") == 1);
 }

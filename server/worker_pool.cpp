@@ -1,0 +1,54 @@
+#include "worker_pool.hpp"
+
+namespace usersvc::http {
+
+WorkerPool::WorkerPool(unsigned minThreads, unsigned maxThreads)
+    : minThreads_(std::max(1u, minThreads)), maxThreads_(std::max(minThreads_, maxThreads)) {
+    std::lock_guard lock(mutex_);
+    for (unsigned i = 0; i < minThreads_; ++i) workers_.emplace_back([this] { work(); });
+}
+
+WorkerPool::~WorkerPool() { shutdown(); }
+
+void WorkerPool::enqueue(std::function<void()> job) {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(job));
+    // Every worker busy: grow rather than make this connection wait behind them.
+    if (idle_ < jobs_.size() && workers_.size() < maxThreads_) workers_.emplace_back([this] { work(); });
+    ready_.notify_one();
+}
+
+void WorkerPool::shutdown() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    ready_.notify_all();
+    // No new workers are added once stopping_ is set, so the vector is stable.
+    for (auto& t : workers_)
+        if (t.joinable()) t.join();
+}
+
+unsigned WorkerPool::threads() {
+    std::lock_guard lock(mutex_);
+    return static_cast<unsigned>(workers_.size());
+}
+
+void WorkerPool::work() {
+    for (;;) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(mutex_);
+            ++idle_;
+            ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            --idle_;
+            if (jobs_.empty()) return; // stopping, nothing left
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        job();
+    }
+}
+
+} // namespace usersvc::http

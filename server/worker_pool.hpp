@@ -1,0 +1,43 @@
+#pragma once
+// cpp-httplib hands each accepted connection to a TaskQueue and a worker keeps
+// it for the connection's whole life (keep-alive included). A fixed pool lets
+// a few slow or idle clients (slow-loris, browsers holding keep-alive) starve
+// everyone else. This pool keeps `minThreads` workers and grows up to
+// `maxThreads` when all are busy, which is also the cap on connections served
+// at once; beyond it connections wait in the queue until a worker frees up
+// (read and keep-alive timeouts bound how long that is).
+#include <httplib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace usersvc::http {
+
+class WorkerPool final : public httplib::TaskQueue {
+public:
+    WorkerPool(unsigned minThreads, unsigned maxThreads);
+    ~WorkerPool() override;
+
+    void enqueue(std::function<void()> job) override;
+    // Finishes queued jobs, then joins every worker.
+    void shutdown() override;
+
+    unsigned threads();
+
+private:
+    void work();
+
+    unsigned minThreads_, maxThreads_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> jobs_;
+    std::vector<std::thread> workers_;
+    unsigned idle_ = 0;
+    bool stopping_ = false;
+};
+
+} // namespace usersvc::http

@@ -1,0 +1,106 @@
+// Abuse: slow clients, timing of failed logins, rate-limit bounds.
+#include "login_limiter.hpp"
+#include "scenario.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+using namespace usersvc;
+using namespace usersvc::test;
+
+namespace {
+int connectTo(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    return fd;
+}
+
+double medianMs(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+} // namespace
+
+TEST_CASE("slow-loris clients holding every worker do not stop others being served") {
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.threads = 4;
+    settings.maxConnections = 128;
+    TestServer server(dir.path(), settings);
+    std::vector<int> slow;
+    for (int i = 0; i < 40; ++i) {
+        int fd = connectTo(server.port());
+        std::string partial = "POST /api/v1/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+        REQUIRE(::write(fd, partial.data(), partial.size()) == static_cast<ssize_t>(partial.size()));
+        slow.push_back(fd);
+    }
+    auto client = server.client();
+    client.set_connection_timeout(2, 0);
+    client.set_read_timeout(2, 0);
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5; ++i) {
+        auto res = client.Get("/api/v1/healthcheck");
+        REQUIRE(res);
+        CHECK(res->status == 200);
+    }
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+    for (int fd : slow) ::close(fd);
+}
+
+TEST_CASE("unknown user and wrong password take the same time") {
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perIdentifier = settings.loginLimits.perAddress = 1000; // measure, don't limit
+    TestServer server(dir.path(), settings, [](CoreSettings& s) { s.bcryptCost = 9; });
+    auto client = server.client();
+    signUp(client, "timed");
+    std::vector<double> unknown, wrong;
+    auto time = [&](const std::string& body) {
+        auto start = std::chrono::steady_clock::now();
+        auto res = client.Post("/api/v1/users/login", body, "application/json");
+        REQUIRE(res);
+        CHECK(res->status == 401);
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    };
+    for (int i = 0; i < 30; ++i) { // interleaved, so machine noise hits both alike
+        unknown.push_back(time(R"({"username":"nobody_)" + std::to_string(i) + R"(","password":"password123"})"));
+        wrong.push_back(time(R"({"username":"timed","password":"wrong-password-)" + std::to_string(i) + "\"}"));
+    }
+    double a = medianMs(unknown), b = medianMs(wrong);
+    MESSAGE("median unknown user " << a << " ms, wrong password " << b << " ms");
+    CHECK(std::abs(a - b) / std::max(a, b) < 0.10);
+}
+
+TEST_CASE("failed logins are limited per client address too") {
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perAddress = 5;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    for (int i = 0; i < 5; ++i)
+        CHECK(client.Post("/api/v1/users/login", R"({"username":"user)" + std::to_string(i) + R"(","password":"password123"})",
+                          "application/json")
+                  ->status == 401);
+    auto limited = client.Post("/api/v1/users/login", R"({"username":"fresh","password":"password123"})", "application/json");
+    CHECK(limited->status == 429);
+    CHECK(limited->has_header("Retry-After"));
+}
+
+TEST_CASE("a flood of random identifiers cannot grow the limiter without bound") {
+    http::LoginLimits limits;
+    limits.maxKeys = 1000;
+    http::LoginLimiter limiter(limits);
+    for (int i = 0; i < 20000; ++i) limiter.recordFailure("random-" + std::to_string(i), "10.0.0." + std::to_string(i % 250));
+    CHECK(limiter.trackedKeys() <= 1000);
+    limiter.recordFailure("victim", "127.0.0.1");
+    CHECK(limiter.retryAfter("victim", "127.0.0.1") == 0); // one failure is not a block
+}
