@@ -1,0 +1,185 @@
+// Faults and concurrency with the real binary: many writers at once, a
+// server killed mid-load, a disk that fills up, a secret that is too short.
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace usersvc::test;
+
+namespace {
+const std::string kBinary = USERSVC_BINARY;
+
+std::vector<std::string> userLines(const std::string& dataDir) {
+    auto r = runProcess({kBinary, "export", "--data-dir", dataDir});
+    std::vector<std::string> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+} // namespace
+
+TEST_CASE("four CLI processes and the server register at once: everyone lands, nothing is locked") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    ChildServer server(kBinary, {"--data-dir", data, "--bcrypt-cost", "4"});
+    constexpr int kEach = 200;
+    std::atomic<int> failures{0};
+    std::mutex errorsMutex;
+    std::string firstError;
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w)
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < kEach; ++i) {
+                std::string name = "cli" + std::to_string(w) + "_" + std::to_string(i);
+                auto r = runProcess({kBinary, "register", "--username", name, "--email", name + "@x.io",
+                                     "--password-stdin", "--bcrypt-cost", "4", "--data-dir", data, "-q"},
+                                    "password123\n");
+                if (r.exitCode != 0) {
+                    ++failures;
+                    std::lock_guard lock(errorsMutex);
+                    if (firstError.empty()) firstError = r.err;
+                }
+            }
+        });
+    writers.emplace_back([&] {
+        auto http = server.client();
+        for (int i = 0; i < kEach; ++i) {
+            std::string name = "web_" + std::to_string(i);
+            auto res = http.Post("/api/v1/users/register",
+                                 nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
+                                 "application/json");
+            if (!res || res->status != 201) {
+                ++failures;
+                std::lock_guard lock(errorsMutex);
+                if (firstError.empty()) firstError = res ? res->body : "no response";
+            }
+        }
+    });
+    for (auto& t : writers) t.join();
+    CHECK_MESSAGE(failures == 0, firstError);
+    CHECK(firstError.find("locked") == std::string::npos);
+    auto users = userLines(data);
+    CHECK(users.size() == 5 * kEach);
+    std::set<std::string> names;
+    for (const auto& line : users) names.insert(parseJson(line)["username"].get<std::string>());
+    CHECK(names.size() == users.size());
+}
+
+TEST_CASE("kill -9 mid-registration: the store is intact and every acknowledged user exists") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    std::set<std::string> acknowledged;
+    std::mutex ackMutex;
+    {
+        ChildServer server(kBinary, {"--data-dir", data, "--bcrypt-cost", "4"});
+        std::atomic<bool> go{true};
+        std::vector<std::thread> clients;
+        for (int c = 0; c < 4; ++c)
+            clients.emplace_back([&, c] {
+                auto http = server.client();
+                for (int i = 0; go; ++i) {
+                    std::string name = "crash" + std::to_string(c) + "_" + std::to_string(i);
+                    // Unique images, so each registration writes a new file.
+                    std::string avatar = pngBytes() + name;
+                    httplib::MultipartFormDataItems parts = {{"username", name, "", ""},
+                                                             {"email", name + "@x.io", "", ""},
+                                                             {"password", "password123", "", ""},
+                                                             {"Avatar", avatar, "a.png", "image/png"},
+                                                             {"CoverImg", std::string(200000, 'c').insert(0, pngBytes()), "c.png", "image/png"}};
+                    auto res = http.Post("/api/v1/users/register", parts);
+                    if (res && res->status == 201) {
+                        std::lock_guard lock(ackMutex);
+                        acknowledged.insert(name);
+                    }
+                }
+            });
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        server.crash();
+        go = false;
+        for (auto& t : clients) t.join();
+    }
+    REQUIRE(acknowledged.size() > 10);
+    auto integrity = runProcess({"/usr/bin/sqlite3", data + "/usersvc.db", "PRAGMA integrity_check"});
+    CHECK(integrity.out == "ok\n");
+
+    ChildServer restarted(kBinary, {"--data-dir", data, "--bcrypt-cost", "4"});
+    std::set<std::string> stored;
+    for (const auto& line : userLines(data)) {
+        auto user = parseJson(line);
+        stored.insert(user["username"].get<std::string>());
+        for (const char* image : {"Avatar", "CoverImg"}) {
+            std::string url = user[image];
+            REQUIRE(url.find("/media/") != std::string::npos);
+            CHECK_MESSAGE(std::filesystem::exists(dir.path() / "data" / "media" / url.substr(url.find("/media/") + 7)),
+                          "missing file for " << user["username"]);
+        }
+    }
+    for (const auto& name : acknowledged) CHECK_MESSAGE(stored.count(name) == 1, name << " was acknowledged but is gone");
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path() / "data" / "media"))
+        CHECK_MESSAGE(entry.path().filename().string().rfind(".upload-", 0) != 0, "temp left: " << entry.path());
+    CHECK(restarted.client().Get("/api/v1/healthcheck")->status == 200);
+}
+
+TEST_CASE("a full disk gives a clear 500, no crash and no partial user") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    // Create the store first, then allow the server only a little more room.
+    REQUIRE(runProcess({kBinary, "list-users", "--data-dir", data}).exitCode == 0);
+    ChildServer server(kBinary, {"--data-dir", data, "--bcrypt-cost", "4"}, 160 * 1024);
+    auto http = server.client();
+    int created = 0, failed = 0;
+    for (int i = 0; i < 200 && failed < 3; ++i) {
+        std::string name = "fill_" + std::to_string(i);
+        auto res = http.Post("/api/v1/users/register",
+                             nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"},
+                                            {"fullName", std::string(90, 'f')}}.dump(),
+                             "application/json");
+        REQUIRE(res);
+        if (res->status == 201) {
+            ++created;
+            continue;
+        }
+        ++failed;
+        CHECK(res->status >= 500);
+        auto body = parseJson(res->body);
+        CHECK(body["success"] == false);
+        CHECK(res->body.find("SQLITE") == std::string::npos); // no internals in the envelope
+        CHECK(res->body.find("disk") == std::string::npos);
+    }
+    CHECK(failed > 0);
+    CHECK(server.running());
+    CHECK(http.Get("/api/v1/healthcheck")->status == 200);
+    CHECK(server.terminate() == 0);
+    CHECK(userLines(data).size() == static_cast<std::size_t>(created));
+    CHECK(runProcess({"/usr/bin/sqlite3", data + "/usersvc.db", "PRAGMA integrity_check"}).out == "ok\n");
+}
+
+TEST_CASE("a signing secret shorter than 32 bytes is refused at start") {
+    TempDir dir;
+    auto r = runProcess({kBinary, "serve", "--port", "0", "--jwt-secret", "too-short", "--data-dir",
+                         (dir.path() / "data").string()});
+    CHECK(r.exitCode == 2);
+    CHECK(r.err.find("at least 32 bytes") != std::string::npos);
+    CHECK(r.out.find("listening") == std::string::npos);
+}
+
+TEST_CASE("the data directory is 0700 and its files 0600") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    REQUIRE(runProcess({kBinary, "register", "--username", "perm", "--email", "perm@x.io", "--password-stdin",
+                        "--bcrypt-cost", "4", "--data-dir", data},
+                       "password123\n")
+                .exitCode == 0);
+    namespace fs = std::filesystem;
+    auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
+    CHECK(mode(data) == fs::perms::owner_all);
+    CHECK(mode(dir.path() / "data" / "media") == fs::perms::owner_all);
+    for (const char* file : {"usersvc.db", "secret"})
+        CHECK(mode(dir.path() / "data" / file) == (fs::perms::owner_read | fs::perms::owner_write));
+}
