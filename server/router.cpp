@@ -59,7 +59,7 @@ std::string Router::allowedMethods(std::string_view path) const {
     if (!methods.empty()) methods.insert("OPTIONS");
     std::string out;
     for (const auto& m : methods) out += (out.empty() ? "" : ", ") + m;
-    return methods.size() > 1 ? out : "";
+    return out;
 }
 
 void Router::dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader,

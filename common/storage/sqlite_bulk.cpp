@@ -12,24 +12,14 @@ std::vector<ImportOutcome> SqliteStore::importUsers(const std::vector<UserRecord
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement insert(db, "INSERT INTO users (id, username, email, full_name, password_hash, avatar,"
-                                     " cover_image, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
-                                     " ON CONFLICT DO NOTHING");
+        SQLite::Statement insert(db, std::string(kInsertUser) + " ON CONFLICT DO NOTHING");
         SQLite::Statement taken(db, "SELECT id = ?1, username = ?2, email = ?3 FROM users"
                                     " WHERE id = ?1 OR username = ?2 OR email = ?3");
         std::vector<ImportOutcome> outcomes;
         outcomes.reserve(users.size());
         for (const auto& u : users) {
             insert.reset();
-            insert.bind(1, u.id);
-            insert.bind(2, u.username);
-            insert.bind(3, u.email);
-            insert.bind(4, u.fullName);
-            insert.bind(5, u.passwordHash);
-            insert.bind(6, u.avatar);
-            insert.bind(7, u.coverImage);
-            insert.bind(8, static_cast<int64_t>(u.createdAtMs));
-            insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
+            bindUserRow(insert, u);
             ImportOutcome outcome;
             outcome.inserted = insert.exec() == 1;
             if (!outcome.inserted) {

@@ -69,6 +69,23 @@ template <typename F> auto guarded(F&& f) -> decltype(f()) {
     }
 }
 
+inline constexpr const char* kInsertUser =
+    "INSERT INTO users (id, username, email, full_name, password_hash, avatar, cover_image, created_at,"
+    " updated_at) VALUES (?,?,?,?,?,?,?,?,?)";
+
+// Binds a user row to kInsertUser's nine parameters.
+inline void bindUserRow(SQLite::Statement& insert, const UserRecord& u) {
+    insert.bind(1, u.id);
+    insert.bind(2, u.username);
+    insert.bind(3, u.email);
+    insert.bind(4, u.fullName);
+    insert.bind(5, u.passwordHash);
+    insert.bind(6, u.avatar);
+    insert.bind(7, u.coverImage);
+    insert.bind(8, static_cast<int64_t>(u.createdAtMs));
+    insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
+}
+
 // Runs `hooks.publish` and commits; on any failure runs `hooks.unpublish` while
 // the write lock is still held (the transaction rolls back when `tx` goes).
 inline void commitWithHooks(SQLite::Transaction& tx, const WriteHooks& hooks) {

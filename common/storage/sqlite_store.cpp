@@ -62,17 +62,8 @@ void SqliteStore::createUser(const UserRecord& u, const WriteHooks& hooks) {
         if (emailTaken) fields.push_back({"email", "Email is already registered"});
         if (!fields.empty()) throw Error(Code::Conflict, "User with this username or email already exists", fields);
 
-        SQLite::Statement insert(db, "INSERT INTO users (id, username, email, full_name, password_hash, avatar, "
-                                     "cover_image, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
-        insert.bind(1, u.id);
-        insert.bind(2, u.username);
-        insert.bind(3, u.email);
-        insert.bind(4, u.fullName);
-        insert.bind(5, u.passwordHash);
-        insert.bind(6, u.avatar);
-        insert.bind(7, u.coverImage);
-        insert.bind(8, static_cast<int64_t>(u.createdAtMs));
-        insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
+        SQLite::Statement insert(db, kInsertUser);
+        bindUserRow(insert, u);
         insert.exec();
         // unpublish undoes only what publish created, so it is safe after a partial publish.
         commitWithHooks(tx, hooks);
