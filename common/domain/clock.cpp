@@ -76,7 +76,7 @@ std::optional<std::int64_t> parseIsoTimestamp(std::string_view t) {
 }
 
 std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
-    if (text.empty() || text.size() > 18) return std::nullopt;
+    if (text.empty() || text.size() > 18) return std::nullopt; // 18 digits cannot overflow int64
     std::int64_t value = 0;
     std::size_t i = 0;
     for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
@@ -90,7 +90,10 @@ std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
     else if (unit == "d") factor = 86400;
     else if (unit == "w") factor = 7 * 86400;
     else return std::nullopt;
-    if (value <= 0) return std::nullopt;
+    // Past 100 years a lifetime is a typo, and the product must not overflow
+    // (libFuzzer found "66666666666666w").
+    constexpr std::int64_t kMaxSeconds = 100LL * 365 * 86400;
+    if (value <= 0 || value > kMaxSeconds / factor) return std::nullopt;
     return value * factor;
 }
 

@@ -17,8 +17,8 @@ std::string isoTimestamp(std::int64_t ms);
 std::optional<std::int64_t> parseIsoTimestamp(std::string_view text);
 
 // Parses durations as the Express backend's .env writes them ("15m", "1d", "10d",
-// "30s", "2h") or plain seconds ("900"). Returns seconds, or nothing when malformed
-// or not positive.
+// "30s", "2h") or plain seconds ("900"). Returns seconds, or nothing when malformed,
+// not positive, or longer than 100 years.
 std::optional<std::int64_t> parseDurationSeconds(std::string_view text);
 
 } // namespace usersvc

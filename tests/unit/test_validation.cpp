@@ -89,6 +89,9 @@ TEST_CASE("durations parse as the Express .env writes them") {
     CHECK_FALSE(parseDurationSeconds("m"));
     CHECK_FALSE(parseDurationSeconds("5y"));
     CHECK_FALSE(parseDurationSeconds("-5m"));
+    CHECK_FALSE(parseDurationSeconds("66666666666666w")); // overflowed int64 (found by libFuzzer)
+    CHECK_FALSE(parseDurationSeconds("999999999999999999"));
+    CHECK(parseDurationSeconds("36500d") == 36500LL * 86400);
 }
 
 TEST_CASE("timestamps are ISO 8601 UTC with milliseconds") {
