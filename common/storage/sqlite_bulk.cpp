@@ -12,8 +12,8 @@ std::vector<ImportOutcome> SqliteStore::importUsers(const std::vector<UserRecord
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement insert(db, std::string(kInsertUser) + " ON CONFLICT DO NOTHING");
-        SQLite::Statement taken(db, "SELECT id = ?1, username = ?2, email = ?3 FROM users"
+        auto& insert = lease.statement(std::string(kInsertUser) + " ON CONFLICT DO NOTHING");
+        auto& taken = lease.statement("SELECT id = ?1, username = ?2, email = ?3 FROM users"
                                     " WHERE id = ?1 OR username = ?2 OR email = ?3");
         std::vector<ImportOutcome> outcomes;
         outcomes.reserve(users.size());
@@ -49,7 +49,7 @@ bool SqliteStore::replacePasswordHash(const std::string& userId, const std::stri
                                       const std::string& newHash) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
+        auto& q = lease.statement("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
         q.bind(1, newHash);
         q.bind(2, userId);
         q.bind(3, oldHash);
@@ -68,7 +68,7 @@ void SqliteStore::backupTo(const std::string& file,
         Lease reader(*this);
         auto& db = reader.db();
         std::vector<std::string> references;
-        SQLite::Statement refs(db, "SELECT avatar FROM users WHERE avatar <> ''"
+        auto& refs = reader.statement("SELECT avatar FROM users WHERE avatar <> ''"
                                    " UNION SELECT cover_image FROM users WHERE cover_image <> ''");
         while (refs.executeStep()) references.push_back(refs.getColumn(0).getString());
         refs.reset();

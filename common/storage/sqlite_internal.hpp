@@ -7,6 +7,11 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
 namespace usersvc {
 
 inline constexpr const char* kUserColumns =
@@ -107,30 +112,53 @@ inline std::string likePattern(const std::string& text) {
     return out + "%";
 }
 
-// Borrows one pooled connection for the lifetime of the lease.
+// One pooled connection and the statements prepared on it. Preparing is a
+// large share of a cheap request's cost, so statements are kept per SQL text.
+struct SqliteStore::Connection {
+    std::unique_ptr<SQLite::Database> db;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements;
+};
+
+// Borrows one pooled connection for the lifetime of the lease. Every statement
+// handed out is reset when the lease ends, so none keeps a read transaction
+// (and with it an old snapshot) open between requests.
 class SqliteStore::Lease {
 public:
     explicit Lease(SqliteStore& store) : store_(store) {
         {
             std::lock_guard lock(store_.poolMutex_);
             if (!store_.idle_.empty()) {
-                db_ = std::move(store_.idle_.back());
+                connection_ = std::move(store_.idle_.back());
                 store_.idle_.pop_back();
             }
         }
-        if (!db_) db_ = store_.openConnection();
+        if (!connection_) connection_ = store_.openConnection();
     }
     ~Lease() {
+        for (auto* statement : used_) statement->tryReset();
         std::lock_guard lock(store_.poolMutex_);
-        store_.idle_.push_back(std::move(db_));
+        store_.idle_.push_back(std::move(connection_));
     }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    SQLite::Database& db() { return *db_; }
+    SQLite::Database& db() { return *connection_->db; }
+
+    // A prepared statement for `sql`, reset and with no bindings.
+    SQLite::Statement& statement(const std::string& sql) {
+        auto& slot = connection_->statements[sql];
+        if (!slot) slot = std::make_unique<SQLite::Statement>(*connection_->db, sql);
+        else {
+            slot->tryReset();
+            slot->clearBindings();
+        }
+        used_.push_back(slot.get());
+        return *slot;
+    }
 
 private:
     SqliteStore& store_;
-    std::unique_ptr<SQLite::Database> db_;
+    std::unique_ptr<Connection> connection_;
+    std::vector<SQLite::Statement*> used_;
 };
 
 

@@ -18,7 +18,7 @@ bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string&
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement update(db, "UPDATE sessions SET previous_refresh_hash = refresh_hash, refresh_hash = ?,"
+        auto& update = lease.statement("UPDATE sessions SET previous_refresh_hash = refresh_hash, refresh_hash = ?,"
                                      " rotated_at = ?, replay_sealed = ?, last_used_at = ?, expires_at = ?,"
                                      " user_agent = ?, client_address = ?"
                                      " WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL");
@@ -32,7 +32,7 @@ bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string&
         update.bind(8, sessionId);
         update.bind(9, oldHash);
         if (update.exec() != 1) return false;
-        SQLite::Statement retire(db, "INSERT OR IGNORE INTO retired_refresh_tokens (refresh_hash, session_id,"
+        auto& retire = lease.statement("INSERT OR IGNORE INTO retired_refresh_tokens (refresh_hash, session_id,"
                                      " retired_at) VALUES (?, ?, ?)");
         retire.bind(1, oldHash);
         retire.bind(2, sessionId);
@@ -46,7 +46,7 @@ bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string&
 std::optional<SessionRecord> SqliteStore::findSessionByRetiredRefreshHash(const std::string& refreshHash) {
     return guarded([&]() -> std::optional<SessionRecord> {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kSessionColumns +
+        auto& q = lease.statement(std::string("SELECT ") + kSessionColumns +
                                             " FROM sessions WHERE id = (SELECT session_id FROM"
                                             " retired_refresh_tokens WHERE refresh_hash = ?)");
         q.bind(1, refreshHash);
@@ -58,7 +58,7 @@ std::optional<SessionRecord> SqliteStore::findSessionByRetiredRefreshHash(const 
 std::vector<SessionRecord> SqliteStore::listOpenSessions(const std::string& userId, std::int64_t nowMs) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kSessionColumns +
+        auto& q = lease.statement(std::string("SELECT ") + kSessionColumns +
                                             " FROM sessions WHERE user_id = ? AND revoked_at IS NULL"
                                             " AND expires_at > ? ORDER BY created_at DESC");
         q.bind(1, userId);
@@ -75,12 +75,12 @@ int SqliteStore::setPasswordHash(const std::string& userId, const std::string& h
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement update(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?");
+        auto& update = lease.statement("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?");
         update.bind(1, hash);
         update.bind(2, static_cast<int64_t>(nowMs));
         update.bind(3, userId);
         if (update.exec() != 1) throw Error(Code::NotFound, "No such user");
-        SQLite::Statement revoke(db, "UPDATE sessions SET revoked_at = ? "
+        auto& revoke = lease.statement("UPDATE sessions SET revoked_at = ? "
                                      "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
         revoke.bind(1, static_cast<int64_t>(nowMs));
         revoke.bind(2, userId);
@@ -99,7 +99,7 @@ UserRecord SqliteStore::updateProfile(const std::string& userId, const ProfileCh
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         std::vector<FieldError> taken;
         auto takenBy = [&](const char* column, const std::string& value) {
-            SQLite::Statement q(db, std::string("SELECT 1 FROM users WHERE ") + column + " = ? AND id <> ?");
+            auto& q = lease.statement(std::string("SELECT 1 FROM users WHERE ") + column + " = ? AND id <> ?");
             q.bind(1, value);
             q.bind(2, userId);
             return q.executeStep();
@@ -109,7 +109,7 @@ UserRecord SqliteStore::updateProfile(const std::string& userId, const ProfileCh
         if (change.email && takenBy("email", *change.email)) taken.push_back({"email", "Email is already registered"});
         if (!taken.empty()) throw Error(Code::Conflict, "Username or email already in use", taken);
 
-        SQLite::Statement update(db, "UPDATE users SET username = coalesce(?, username), email = coalesce(?, email),"
+        auto& update = lease.statement("UPDATE users SET username = coalesce(?, username), email = coalesce(?, email),"
                                      " full_name = coalesce(?, full_name), updated_at = ? WHERE id = ?");
         auto bindOptional = [&](int index, const std::optional<std::string>& value) {
             if (value) update.bind(index, *value);
@@ -121,7 +121,7 @@ UserRecord SqliteStore::updateProfile(const std::string& userId, const ProfileCh
         update.bind(4, static_cast<int64_t>(nowMs));
         update.bind(5, userId);
         if (update.exec() != 1) throw Error(Code::NotFound, "No such user");
-        SQLite::Statement q(db, std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
         q.bind(1, userId);
         q.executeStep();
         UserRecord updated = readUser(q);
@@ -138,12 +138,12 @@ std::string SqliteStore::replaceImage(const std::string& userId, ImageSlot slot,
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         const char* column = columnOf(slot);
-        SQLite::Statement current(db, std::string("SELECT ") + column + " FROM users WHERE id = ?");
+        auto& current = lease.statement(std::string("SELECT ") + column + " FROM users WHERE id = ?");
         current.bind(1, userId);
         if (!current.executeStep()) throw Error(Code::NotFound, "No such user");
         std::string previous = current.getColumn(0).getString();
         current.reset();
-        SQLite::Statement update(db, std::string("UPDATE users SET ") + column + " = ?, updated_at = ? WHERE id = ?");
+        auto& update = lease.statement(std::string("UPDATE users SET ") + column + " = ?, updated_at = ? WHERE id = ?");
         update.bind(1, reference);
         update.bind(2, static_cast<int64_t>(nowMs));
         update.bind(3, userId);
@@ -158,13 +158,13 @@ std::optional<UserRecord> SqliteStore::deleteUser(const std::string& userId) {
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement q(db, std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
         q.bind(1, userId);
         if (!q.executeStep()) return std::nullopt;
         UserRecord user = readUser(q);
         q.reset();
         // Sessions, retired tokens, subscriptions both ways and history go by ON DELETE CASCADE.
-        SQLite::Statement del(db, "DELETE FROM users WHERE id = ?");
+        auto& del = lease.statement("DELETE FROM users WHERE id = ?");
         del.bind(1, userId);
         del.exec();
         tx.commit();
@@ -181,7 +181,7 @@ void SqliteStore::releaseMedia(const std::vector<std::string>& references,
         for (const auto& ref : references) {
             if (!isLocalReference(ref)) continue;
             // The `<> ''` terms let SQLite use the partial indexes.
-            SQLite::Statement q(db, "SELECT EXISTS (SELECT 1 FROM users WHERE avatar = ?1 AND avatar <> '')"
+            auto& q = lease.statement("SELECT EXISTS (SELECT 1 FROM users WHERE avatar = ?1 AND avatar <> '')"
                                     " OR EXISTS (SELECT 1 FROM users WHERE cover_image = ?1 AND cover_image <> '')");
             q.bind(1, ref);
             q.executeStep();

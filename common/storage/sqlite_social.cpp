@@ -17,12 +17,12 @@ bool SqliteStore::toggleSubscription(const std::string& subscriberId, const std:
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement del(db, "DELETE FROM subscriptions WHERE subscriber_id = ? AND channel_id = ?");
+        auto& del = lease.statement("DELETE FROM subscriptions WHERE subscriber_id = ? AND channel_id = ?");
         del.bind(1, subscriberId);
         del.bind(2, channelId);
         bool subscribed = del.exec() == 0;
         if (subscribed) {
-            SQLite::Statement add(db, "INSERT INTO subscriptions (subscriber_id, channel_id, created_at)"
+            auto& add = lease.statement("INSERT INTO subscriptions (subscriber_id, channel_id, created_at)"
                                       " VALUES (?, ?, ?)");
             add.bind(1, subscriberId);
             add.bind(2, channelId);
@@ -37,7 +37,7 @@ bool SqliteStore::toggleSubscription(const std::string& subscriberId, const std:
 bool SqliteStore::isSubscribed(const std::string& subscriberId, const std::string& channelId) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), "SELECT 1 FROM subscriptions WHERE subscriber_id = ? AND channel_id = ?");
+        auto& q = lease.statement("SELECT 1 FROM subscriptions WHERE subscriber_id = ? AND channel_id = ?");
         q.bind(1, subscriberId);
         q.bind(2, channelId);
         return q.executeStep();
@@ -60,7 +60,7 @@ std::vector<User> SqliteStore::listSubscriptionSide(const char* key, const char*
                                                     std::int64_t offset, std::int64_t limit) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns + " FROM subscriptions s JOIN users u"
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM subscriptions s JOIN users u"
                                             " ON u.id = s." + listed + " WHERE s." + key + " = ?"
                                             " ORDER BY s.created_at DESC, u.id LIMIT ? OFFSET ?");
         q.bind(1, id);
@@ -73,8 +73,7 @@ std::vector<User> SqliteStore::listSubscriptionSide(const char* key, const char*
 UserCounts SqliteStore::countsFor(const std::string& userId, std::int64_t nowMs) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(),
-                            "SELECT (SELECT count(*) FROM subscriptions WHERE channel_id = ?1),"
+        auto& q = lease.statement("SELECT (SELECT count(*) FROM subscriptions WHERE channel_id = ?1),"
                             " (SELECT count(*) FROM subscriptions WHERE subscriber_id = ?1),"
                             " (SELECT count(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL"
                             "  AND expires_at > ?2),"
@@ -94,19 +93,19 @@ void SqliteStore::recordWatch(const std::string& userId, const std::string& vide
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         // A repeat within the same millisecond still moves to the front.
-        SQLite::Statement newest(db, "SELECT max(watched_at) FROM watch_history WHERE user_id = ?");
+        auto& newest = lease.statement("SELECT max(watched_at) FROM watch_history WHERE user_id = ?");
         newest.bind(1, userId);
         newest.executeStep();
         std::int64_t at = nowMs;
         if (!newest.getColumn(0).isNull()) at = std::max(at, newest.getColumn(0).getInt64() + 1);
         newest.reset();
-        SQLite::Statement upsert(db, "INSERT INTO watch_history (user_id, video_id, watched_at) VALUES (?, ?, ?)"
+        auto& upsert = lease.statement("INSERT INTO watch_history (user_id, video_id, watched_at) VALUES (?, ?, ?)"
                                      " ON CONFLICT (user_id, video_id) DO UPDATE SET watched_at = excluded.watched_at");
         upsert.bind(1, userId);
         upsert.bind(2, videoId);
         upsert.bind(3, static_cast<int64_t>(at));
         upsert.exec();
-        SQLite::Statement trim(db, "DELETE FROM watch_history WHERE user_id = ?1 AND watched_at <"
+        auto& trim = lease.statement("DELETE FROM watch_history WHERE user_id = ?1 AND watched_at <"
                                    " (SELECT watched_at FROM watch_history WHERE user_id = ?1"
                                    "  ORDER BY watched_at DESC LIMIT 1 OFFSET ?2)");
         trim.bind(1, userId);
@@ -119,7 +118,7 @@ void SqliteStore::recordWatch(const std::string& userId, const std::string& vide
 std::vector<WatchEntry> SqliteStore::listHistory(const std::string& userId, std::int64_t limit) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), "SELECT video_id, watched_at FROM watch_history WHERE user_id = ?"
+        auto& q = lease.statement("SELECT video_id, watched_at FROM watch_history WHERE user_id = ?"
                                         " ORDER BY watched_at DESC LIMIT ?");
         q.bind(1, userId);
         q.bind(2, static_cast<int64_t>(limit));

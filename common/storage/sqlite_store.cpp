@@ -20,21 +20,24 @@ SqliteStore::SqliteStore(std::filesystem::path dbFile, int busyTimeoutMs)
         throw Error(Code::Internal, "cannot open the store " + file_.string() + ": " + std::strerror(errno));
     ::close(fd);
     guarded([&] {
-        auto db = openConnection();
-        migrate(*db);
-        idle_.push_back(std::move(db));
+        auto connection = openConnection();
+        migrate(*connection->db);
+        idle_.push_back(std::move(connection));
     });
 }
 
 SqliteStore::~SqliteStore() = default;
 
-std::unique_ptr<SQLite::Database> SqliteStore::openConnection() {
-    auto db = std::make_unique<SQLite::Database>(
-        file_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX, busyTimeoutMs_);
-    db->exec("PRAGMA journal_mode=WAL");
-    db->exec("PRAGMA synchronous=FULL");
-    db->exec("PRAGMA foreign_keys=ON");
-    return db;
+std::unique_ptr<SqliteStore::Connection> SqliteStore::openConnection() {
+    auto connection = std::make_unique<Connection>();
+    // NOMUTEX: a connection is only ever used by the thread that leased it.
+    connection->db = std::make_unique<SQLite::Database>(
+        file_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, busyTimeoutMs_);
+    auto& db = *connection->db;
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec("PRAGMA synchronous=FULL");
+    db.exec("PRAGMA foreign_keys=ON");
+    return connection;
 }
 
 int SqliteStore::schemaVersion() {
@@ -49,7 +52,7 @@ void SqliteStore::createUser(const UserRecord& u, const WriteHooks& hooks) {
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement taken(db, "SELECT username = ?1, email = ?2 FROM users WHERE username = ?1 OR email = ?2");
+        auto& taken = lease.statement("SELECT username = ?1, email = ?2 FROM users WHERE username = ?1 OR email = ?2");
         taken.bind(1, u.username);
         taken.bind(2, u.email);
         bool usernameTaken = false, emailTaken = false;
@@ -62,7 +65,7 @@ void SqliteStore::createUser(const UserRecord& u, const WriteHooks& hooks) {
         if (emailTaken) fields.push_back({"email", "Email is already registered"});
         if (!fields.empty()) throw Error(Code::Conflict, "User with this username or email already exists", fields);
 
-        SQLite::Statement insert(db, kInsertUser);
+        auto& insert = lease.statement(kInsertUser);
         bindUserRow(insert, u);
         insert.exec();
         // unpublish undoes only what publish created, so it is safe after a partial publish.
@@ -75,7 +78,7 @@ void SqliteStore::createUser(const UserRecord& u, const WriteHooks& hooks) {
 std::optional<UserRecord> SqliteStore::findUserBy(const char* column, const std::string& value) {
     return guarded([&]() -> std::optional<UserRecord> {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns + " FROM users u WHERE u." +
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u." +
                                             column + " = ?");
         q.bind(1, value);
         if (!q.executeStep()) return std::nullopt;
@@ -94,7 +97,7 @@ std::optional<UserRecord> SqliteStore::findUserByEmail(const std::string& email)
 void SqliteStore::createSession(const SessionRecord& s) {
     guarded([&] {
         Lease lease(*this);
-        SQLite::Statement insert(lease.db(), "INSERT INTO sessions (id, user_id, refresh_hash, created_at, "
+        auto& insert = lease.statement("INSERT INTO sessions (id, user_id, refresh_hash, created_at, "
                                              "last_used_at, expires_at, user_agent, client_address) "
                                              "VALUES (?,?,?,?,?,?,?,?)");
         insert.bind(1, s.id);
@@ -112,7 +115,7 @@ void SqliteStore::createSession(const SessionRecord& s) {
 std::optional<SessionRecord> SqliteStore::findSession(const std::string& sessionId) {
     return guarded([&]() -> std::optional<SessionRecord> {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+        auto& q = lease.statement(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
         q.bind(1, sessionId);
         if (!q.executeStep()) return std::nullopt;
         return readSession(q);
@@ -122,8 +125,7 @@ std::optional<SessionRecord> SqliteStore::findSession(const std::string& session
 std::optional<SessionRecord> SqliteStore::findSessionByRefreshHash(const std::string& refreshHash) {
     return guarded([&]() -> std::optional<SessionRecord> {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(),
-                            std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE refresh_hash = ?");
+        auto& q = lease.statement(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE refresh_hash = ?");
         q.bind(1, refreshHash);
         if (!q.executeStep()) return std::nullopt;
         return readSession(q);
@@ -134,7 +136,7 @@ std::optional<UserRecord> SqliteStore::findUserOfActiveSession(const std::string
                                                                std::int64_t nowMs) {
     return guarded([&]() -> std::optional<UserRecord> {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), std::string("SELECT ") + kUserColumns +
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns +
                                             " FROM sessions s JOIN users u ON u.id = s.user_id"
                                             " WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?");
         q.bind(1, sessionId);
@@ -147,7 +149,7 @@ std::optional<UserRecord> SqliteStore::findUserOfActiveSession(const std::string
 bool SqliteStore::revokeSession(const std::string& sessionId, std::int64_t nowMs) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+        auto& q = lease.statement("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
         q.bind(1, static_cast<int64_t>(nowMs));
         q.bind(2, sessionId);
         return q.exec() > 0;
@@ -158,7 +160,7 @@ int SqliteStore::revokeUserSessions(const std::string& userId, std::int64_t nowM
                                     const std::string& keepSessionId) {
     return guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(lease.db(), "UPDATE sessions SET revoked_at = ? "
+        auto& q = lease.statement("UPDATE sessions SET revoked_at = ? "
                                         "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
         q.bind(1, static_cast<int64_t>(nowMs));
         q.bind(2, userId);
@@ -171,8 +173,7 @@ void SqliteStore::listUsers(const UserQuery& query, std::int64_t nowMs,
                             const std::function<bool(const UserListing&)>& each) {
     guarded([&] {
         Lease lease(*this);
-        SQLite::Statement q(
-            lease.db(),
+        auto& q = lease.statement(
             std::string("SELECT ") + kUserColumns +
                 ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
                 " AND s.expires_at > ?1) FROM users u WHERE u.id > ?2 AND (?3 = '' OR u.username LIKE ?4"

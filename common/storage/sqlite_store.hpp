@@ -74,10 +74,11 @@ public:
 
     int schemaVersion();
 
-    class Lease; // one pooled connection, borrowed for a scope
+    struct Connection; // a pooled connection with its prepared statements
+    class Lease;       // one pooled connection, borrowed for a scope
 
 private:
-    std::unique_ptr<SQLite::Database> openConnection();
+    std::unique_ptr<Connection> openConnection();
     std::optional<UserRecord> findUserBy(const char* column, const std::string& value);
     std::vector<User> listSubscriptionSide(const char* key, const char* listed, const std::string& id,
                                            std::int64_t offset, std::int64_t limit);
@@ -85,7 +86,7 @@ private:
     std::filesystem::path file_;
     int busyTimeoutMs_;
     std::mutex poolMutex_;
-    std::vector<std::unique_ptr<SQLite::Database>> idle_;
+    std::vector<std::unique_ptr<Connection>> idle_;
 };
 
 // Brings the schema to the newest version (PRAGMA user_version); idempotent and

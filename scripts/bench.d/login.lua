@@ -1,7 +1,7 @@
 -- POST /login cycling through the seeded users bench<N> (USERS of them).
 local users = tonumber(os.getenv("USERS"))
 local counter = 0
-local threadIndex = 0
+threadIndex = 0 -- set per thread by setup()
 local nextThread = 0
 function setup(thread)
   thread:set("threadIndex", nextThread)

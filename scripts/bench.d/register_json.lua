@@ -1,6 +1,6 @@
 -- POST /register as JSON with a unique username per request.
 local counter = 0
-local prefix
+prefix = nil -- set per thread by setup()
 function setup(thread)
   thread:set("prefix", string.format("t%d_%d", os.time() % 100000, math.random(1, 1e9)))
 end

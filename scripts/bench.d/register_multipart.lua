@@ -1,7 +1,7 @@
 -- POST /register as multipart with two 1 MiB images, unique per request (so
 -- every request stores two new files).
 local counter = 0
-local prefix
+prefix = nil -- set per thread by setup()
 local boundary = "usersvcBenchBoundary"
 local png = "\137PNG\r\n\26\n" .. string.rep("p", 1024 * 1024 - 8 - 16)
 local jpg = "\255\216\255\224" .. string.rep("j", 1024 * 1024 - 4 - 16)
