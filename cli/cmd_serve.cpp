@@ -30,7 +30,7 @@ void serveUntilSignalled(http::HttpServer& server) {
 
     std::mutex mutex;
     std::condition_variable finished;
-    bool done = false;
+    std::atomic<bool> done{false};
     std::atomic<bool> stopping{false};
 
     std::thread waiter([&] {
@@ -41,7 +41,7 @@ void serveUntilSignalled(http::HttpServer& server) {
         http::logEvent("info", "", "signal received; finishing requests in flight");
         server.stop();
         std::unique_lock lock(mutex);
-        if (!finished.wait_for(lock, kShutdownGrace, [&] { return done; })) {
+        if (!finished.wait_for(lock, kShutdownGrace, [&] { return done.load(); })) {
             http::logEvent("warn", "", "requests still in flight after the grace period; exiting");
             std::fflush(nullptr);
             ::_exit(0);

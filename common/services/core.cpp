@@ -14,11 +14,12 @@ namespace {
 // Runs first in Core's initialiser list: the directory must exist before the store opens.
 const std::filesystem::path& ensureDataDir(const std::filesystem::path& dir) {
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+    bool created = std::filesystem::create_directories(dir, ec);
     if (ec || !std::filesystem::is_directory(dir))
         throw Error(Code::Internal, "cannot create the data directory " + dir.string() +
                                         (ec ? ": " + ec.message() : ""));
-    ::chmod(dir.c_str(), 0700);
+    // Only a directory we made: `--data-dir .` must not change the mode of the cwd.
+    if (created) ::chmod(dir.c_str(), 0700);
     return dir;
 }
 
