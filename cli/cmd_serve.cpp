@@ -85,6 +85,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
     cmd->add_flag("--no-access-log", args->noAccessLog, "Do not log one line per request");
+    cmd->add_flag("--metrics", s.metrics, "Serve Prometheus metrics at GET /metrics")->envname("USERSVC_METRICS");
     cmd->add_option("--seed", args->seed, "Import this fixtures file at start when the store has no users")
         ->envname("USERSVC_SEED");
     cmd->add_flag("--insecure-cookies", s.insecureCookies, "Set cookies without Secure (plain-HTTP dev servers)")

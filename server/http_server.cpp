@@ -38,13 +38,14 @@ HttpServer::HttpServer(Core& core, ServerSettings settings)
     : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits),
       server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
-    context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_});
+    context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_});
     registerHealthRoutes(router_, *context_);
     registerUserRoutes(router_, *context_);
     registerAccountRoutes(router_, *context_);
     registerChannelRoutes(router_, *context_);
     registerHistoryRoutes(router_, *context_);
     registerMediaRoutes(router_, *context_);
+    if (settings_.metrics) registerMetricsRoute(router_, *context_);
     configure();
 }
 
@@ -144,11 +145,13 @@ void HttpServer::configure() {
         }
     });
 
-    if (settings_.accessLog) {
-        s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    if (settings_.accessLog || settings_.metrics) {
+        s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
             double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tRequestStart)
                             .count();
-            logAccess(req.method, req.path, res.status, ms, res.body.size(), requestIdOf(res));
+            if (settings_.metrics) metrics_.recordRequest(req.method, matchedRoute(), res.status, ms / 1000);
+            if (settings_.accessLog) logAccess(req.method, req.path, res.status, ms, res.body.size(), requestIdOf(res));
+            clearMatchedRoute();
         });
     }
 }

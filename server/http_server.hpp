@@ -3,6 +3,7 @@
 // timeouts, payload limits, TCP_NODELAY) in front of the Router.
 #include "log.hpp"
 #include "login_limiter.hpp"
+#include "metrics.hpp"
 #include "router.hpp"
 
 #include <memory>
@@ -30,6 +31,7 @@ struct ServerSettings {
     std::size_t jsonLimit = 16 * 1024;
     LogFormat logFormat = LogFormat::Text;
     bool accessLog = true;
+    bool metrics = false; // serve GET /metrics
     LoginLimits loginLimits;
 };
 
@@ -39,6 +41,7 @@ struct RouteContext {
     const ServerSettings& settings;
     std::string publicUrl;
     LoginLimiter& loginLimiter;
+    Metrics& metrics;
 };
 
 class HttpServer {
@@ -65,6 +68,7 @@ private:
     Core& core_;
     ServerSettings settings_;
     LoginLimiter loginLimiter_;
+    Metrics metrics_;
     std::unique_ptr<RouteContext> context_;
     Router router_;
     std::unique_ptr<httplib::Server> server_;
@@ -76,5 +80,6 @@ void registerUserRoutes(Router& router, RouteContext& ctx);
 void registerAccountRoutes(Router& router, RouteContext& ctx);
 void registerChannelRoutes(Router& router, RouteContext& ctx);
 void registerHistoryRoutes(Router& router, RouteContext& ctx);
+void registerMetricsRoute(Router& router, RouteContext& ctx);
 
 } // namespace usersvc::http

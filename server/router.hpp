@@ -48,6 +48,11 @@ private:
     std::vector<Route> routes_;
 };
 
+// The pattern the current thread's request matched ("unmatched" when none);
+// read by the access log and metrics, which run on the same thread.
+const std::string& matchedRoute();
+void clearMatchedRoute();
+
 // The request id set on the response by the pre-routing hook.
 const std::string& requestIdOf(const httplib::Response& res);
 

@@ -109,4 +109,14 @@ std::int64_t SqliteStore::countUsers() {
     });
 }
 
+std::int64_t SqliteStore::countOpenSessions(std::int64_t nowMs) {
+    return guarded([&] {
+        Lease lease(*this);
+        auto& q = lease.statement("SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > ?");
+        q.bind(1, static_cast<int64_t>(nowMs));
+        q.executeStep();
+        return q.getColumn(0).getInt64();
+    });
+}
+
 } // namespace usersvc

@@ -28,6 +28,7 @@ public:
                   const std::function<void(const std::vector<std::string>&)>& whileLocked) override;
     void restoreFrom(const std::string& file) override;
     std::int64_t countUsers() override;
+    std::int64_t countOpenSessions(std::int64_t nowMs) override;
     std::optional<UserRecord> findUserById(const std::string& id) override;
     std::optional<UserRecord> findUserByUsername(const std::string& username) override;
     std::optional<UserRecord> findUserByEmail(const std::string& email) override;

@@ -50,6 +50,7 @@ public:
     // Replaces the whole store with the content of `file` (checked first).
     virtual void restoreFrom(const std::string& file) = 0;
     virtual std::int64_t countUsers() = 0;
+    virtual std::int64_t countOpenSessions(std::int64_t nowMs) = 0;
 
     virtual std::optional<UserRecord> findUserById(const std::string& id) = 0;
     virtual std::optional<UserRecord> findUserByUsername(const std::string& username) = 0;

@@ -66,6 +66,7 @@ void login(Exchange& ex, RouteContext& ctx) {
 
     std::string limiterKey = toLower(trim(input.identifier));
     if (auto wait = ctx.loginLimiter.retryAfter(limiterKey, ex.req.remote_addr); wait > 0) {
+        ++ctx.metrics.loginsRateLimited;
         Error limited(Code::RateLimited, "Too many failed login attempts; try again later");
         limited.retryAfterSeconds = static_cast<int>(wait);
         throw limited;
@@ -73,10 +74,14 @@ void login(Exchange& ex, RouteContext& ctx) {
     try {
         auto session = ctx.core.accounts().login(input);
         ctx.loginLimiter.recordSuccess(limiterKey);
+        ++ctx.metrics.loginsSucceeded;
         setSessionCookies(ex.res, session, CookiePolicy{!ctx.settings.insecureCookies});
         sendData(ex.res, 200, "User logged in successfully", sessionJson(session, ctx.publicUrl));
     } catch (const Error& e) {
-        if (e.code == Code::Unauthenticated) ctx.loginLimiter.recordFailure(limiterKey, ex.req.remote_addr);
+        if (e.code == Code::Unauthenticated) {
+            ctx.loginLimiter.recordFailure(limiterKey, ex.req.remote_addr);
+            ++ctx.metrics.loginsFailed;
+        }
         throw;
     }
 }
