@@ -19,6 +19,8 @@ void addShowUserCommand(CLI::App& app, GlobalOptions& g);
 void addImportCommand(CLI::App& app, GlobalOptions& g);
 void addExportCommand(CLI::App& app, GlobalOptions& g);
 void addBackupCommands(CLI::App& app, GlobalOptions& g);
+// Reads the other subcommands' definitions: add it last.
+void addCompletionCommand(CLI::App& app);
 
 // Shared by `import` and `serve --seed`.
 ImportReport runImport(Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize,

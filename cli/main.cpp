@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     cli::addImportCommand(app, global);
     cli::addExportCommand(app, global);
     cli::addBackupCommands(app, global);
+    cli::addCompletionCommand(app);
     app.footer("Exit codes: 0 ok, 1 failure, 2 invalid input, 3 conflict, 4 authentication failed, 5 not found.\n"
                "Every option with an env twin (USERSVC_*) also reads ./.env or --env-file.");
 

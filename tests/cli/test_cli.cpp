@@ -319,3 +319,23 @@ TEST_CASE("passwd, sessions, show-user and delete-user act on the running server
     CHECK(cli.run({"list-users", "-q"}).out.empty());
     CHECK(server.terminate() == 0);
 }
+
+TEST_CASE("completion scripts are generated from the real options") {
+    auto bash = runProcess({kBinary, "completion", "bash"});
+    REQUIRE(bash.exitCode == 0);
+    CHECK(runProcess({"/bin/bash", "-n"}, bash.out).exitCode == 0);
+    auto complete = [&](const std::string& words, int index) {
+        std::string script = bash.out + "\nCOMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(index) +
+                             "; _usersvc; echo \"${COMPREPLY[*]}\"\n";
+        return runProcess({"/bin/bash"}, script).out;
+    };
+    CHECK(complete("usersvc reg", 1) == "register\n");
+    CHECK(complete("usersvc login --id", 2) == "--identifier\n");
+    CHECK(complete("usersvc serve --max-c", 2) == "--max-connections\n");
+    CHECK(complete("usersvc import --on-", 2) == "--on-conflict\n");
+    auto fish = runProcess({kBinary, "completion", "fish"});
+    CHECK(fish.out.find("__fish_seen_subcommand_from register' -l username") != std::string::npos);
+    auto zsh = runProcess({kBinary, "completion", "zsh"});
+    CHECK(zsh.out.rfind("#compdef usersvc", 0) == 0);
+    CHECK(runProcess({kBinary, "completion", "tcsh"}).exitCode == 2);
+}
