@@ -45,6 +45,7 @@ HttpServer::HttpServer(Core& core, ServerSettings settings)
     registerChannelRoutes(router_, *context_);
     registerHistoryRoutes(router_, *context_);
     registerMediaRoutes(router_, *context_);
+    registerOpenApiRoute(router_, *context_);
     if (settings_.metrics) registerMetricsRoute(router_, *context_);
     configure();
 }

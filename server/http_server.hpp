@@ -6,6 +6,8 @@
 #include "metrics.hpp"
 #include "router.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,5 +83,8 @@ void registerAccountRoutes(Router& router, RouteContext& ctx);
 void registerChannelRoutes(Router& router, RouteContext& ctx);
 void registerHistoryRoutes(Router& router, RouteContext& ctx);
 void registerMetricsRoute(Router& router, RouteContext& ctx);
+void registerOpenApiRoute(Router& router, RouteContext& ctx);
+// docs/openapi.yaml as JSON, its servers set to `publicUrl`.
+nlohmann::ordered_json openApiDocument(const std::string& publicUrl);
 
 } // namespace usersvc::http

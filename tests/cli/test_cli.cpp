@@ -32,7 +32,7 @@ void expectOneErrorLine(const ProcessResult& r) {
 }
 } // namespace
 
-TEST_CASE("register prints the user; --json, --quiet and exit codes follow CLI.md") {
+TEST_CASE("register prints the user, --json, --quiet and exit codes follow CLI.md") {
     TempDir dir;
     Cli cli(dir);
     auto ok = cli.run({"register", "--username", "John_Doe", "--email", "john@email.com", "--full-name", "John Doe",
@@ -87,7 +87,7 @@ TEST_CASE("register prints the user; --json, --quiet and exit codes follow CLI.m
     }
 }
 
-TEST_CASE("register with images stores them; a bad image is refused and leaves nothing") {
+TEST_CASE("register with images stores them, a bad image is refused and leaves nothing") {
     TempDir dir;
     Cli cli(dir);
     writeFile(dir.path() / "avatar.png", pngBytes());

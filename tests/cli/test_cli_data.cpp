@@ -62,7 +62,7 @@ TEST_CASE("a mongoexport of the Express backend imports with ids, dates, URLs an
     CHECK(canLogin(data, "jane_smith", "U*U"));
 }
 
-TEST_CASE("conflicts fail by default, or are skipped; the report names the lines") {
+TEST_CASE("conflicts fail by default, or are skipped, the report names the lines") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     REQUIRE(cli(data, {"import", kData + "/mongoexport_users.jsonl"}).exitCode == 0);
@@ -118,7 +118,7 @@ TEST_CASE("import -> export -> import into a fresh store gives the same users an
     CHECK(canLogin(second, "with_pic", "picture-password"));
 }
 
-TEST_CASE("backup while the server runs; restore refuses until it stops, then brings everything back") {
+TEST_CASE("backup while the server runs, restore refuses until it stops, then brings everything back") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     std::string backup = (dir.path() / "backup.db").string();

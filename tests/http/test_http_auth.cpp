@@ -30,7 +30,7 @@ nlohmann::json login(httplib::Client& client, const std::string& body, httplib::
 }
 } // namespace
 
-TEST_CASE("POST /login by username, email or identifier; bad credentials look alike") {
+TEST_CASE("POST /login by username, email or identifier, bad credentials look alike") {
     TempDir dir;
     TestServer server(dir.path());
     auto client = server.client();
@@ -63,7 +63,7 @@ TEST_CASE("POST /login by username, email or identifier; bad credentials look al
     CHECK(wrong->body == unknown->body);
 }
 
-TEST_CASE("login sets both cookies; logout clears them and revokes the session") {
+TEST_CASE("login sets both cookies, logout clears them and revokes the session") {
     TempDir dir;
     TestServer server(dir.path());
     auto client = server.client();

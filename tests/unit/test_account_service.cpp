@@ -133,7 +133,7 @@ TEST_CASE("invalid registrations name every bad field") {
     }
 }
 
-TEST_CASE("images are published with the user; --require-avatar is enforced") {
+TEST_CASE("images are published with the user, --require-avatar is enforced") {
     test::TempDir dir;
     auto settings = test::testCoreSettings(dir.path());
     settings.accounts.requireAvatar = true;
@@ -148,7 +148,7 @@ TEST_CASE("images are published with the user; --require-avatar is enforced") {
     CHECK(user.coverImage.empty());
 }
 
-TEST_CASE("users are found by username, email or _id; logoutEverywhere revokes all") {
+TEST_CASE("users are found by username, email or _id, logoutEverywhere revokes all") {
     test::TempDir dir;
     Core core(test::testCoreSettings(dir.path()));
     auto in = input("dave", "dave@example.com");
@@ -203,7 +203,7 @@ TEST_CASE("the history service keeps the newest 1000 entries per user") {
     CHECK(codeOf([&] { core.history().record(user.id, "bad id"); }) == Code::Invalid);
 }
 
-TEST_CASE("refresh tokens rotate; a stale one revokes the session") {
+TEST_CASE("refresh tokens rotate, a stale one revokes the session") {
     test::TempDir dir;
     auto settings = test::testCoreSettings(dir.path());
     settings.accounts.refreshReuseIntervalSeconds = 0;

@@ -74,7 +74,7 @@ TEST_CASE("uploads over the limit, empty or not images are refused and leave no 
     CHECK(test::countFiles(dir.path() / "media") == 0);
 }
 
-TEST_CASE("the same content twice is stored once; unpublish removes only what it created") {
+TEST_CASE("the same content twice is stored once, unpublish removes only what it created") {
     test::TempDir dir;
     MediaStore media(dir.path() / "media", 1024);
     auto png = test::pngBytes();
