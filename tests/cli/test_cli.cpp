@@ -339,3 +339,13 @@ TEST_CASE("completion scripts are generated from the real options") {
     CHECK(zsh.out.rfind("#compdef usersvc", 0) == 0);
     CHECK(runProcess({kBinary, "completion", "tcsh"}).exitCode == 2);
 }
+
+TEST_CASE("every subcommand's --help shows an example") {
+    for (const char* sub : {"serve", "register", "login", "logout", "list-users", "show-user", "sessions", "passwd",
+                            "delete-user", "import", "export", "backup", "restore", "completion"}) {
+        CAPTURE(sub);
+        auto r = runProcess({kBinary, sub, "--help"});
+        CHECK(r.exitCode == 0);
+        CHECK(r.out.find("Example") != std::string::npos);
+    }
+}
