@@ -116,7 +116,6 @@ void addBackupCommands(CLI::App& app, GlobalOptions& g) {
     backup->callback([&g, backupFile] {
         Core core(g.coreSettings());
         auto report = core.backups().backup(*backupFile);
-        report.users = core.store().countUsers();
         if (g.json) printJson({{"file", *backupFile}, {"mediaFiles", report.mediaFiles}});
         else if (!g.quiet) std::cout << "backed up to " << *backupFile << " (+ " << report.mediaFiles << " images in "
                                      << BackupService::mediaDirOf(*backupFile).string() << ")\n";

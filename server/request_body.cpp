@@ -23,6 +23,15 @@ std::string RequestBody::contentType() const {
     return toLower(trim(type));
 }
 
+// A read stopped at the hard limit (chunked bodies), or refused by httplib for a
+// larger Content-Length, is 413; any other failed read is a malformed body.
+void RequestBody::throwIfFailed(bool ok, bool tooLarge, const char* malformed) const {
+    if (tooLarge || (!ok && req_.get_header_value_count("Content-Length") &&
+                     req_.get_header_value<uint64_t>("Content-Length") > hardLimit_))
+        throw Error(Code::TooLarge, "Request body too large");
+    if (!ok) throw Error(Code::Invalid, malformed);
+}
+
 void RequestBody::consume(const std::function<bool(const char*, std::size_t)>& sink) {
     if (consumed_) return;
     consumed_ = true;
@@ -38,10 +47,7 @@ void RequestBody::consume(const std::function<bool(const char*, std::size_t)>& s
         }
         return sink(data, n);
     });
-    if (tooLarge || (!ok && req_.get_header_value_count("Content-Length") &&
-                     req_.get_header_value<uint64_t>("Content-Length") > hardLimit_))
-        throw Error(Code::TooLarge, "Request body too large");
-    if (!ok) throw Error(Code::Invalid, "Malformed request body");
+    throwIfFailed(ok, tooLarge, "Malformed request body");
 }
 
 std::string RequestBody::readAll(std::size_t limit) {
@@ -79,10 +85,7 @@ void RequestBody::readMultipart(const std::function<void(const httplib::Multipar
             onData(data, n);
             return true;
         });
-    if (tooLarge || (!ok && req_.get_header_value_count("Content-Length") &&
-                     req_.get_header_value<uint64_t>("Content-Length") > hardLimit_))
-        throw Error(Code::TooLarge, "Request body too large");
-    if (!ok) throw Error(Code::Invalid, "Malformed multipart body");
+    throwIfFailed(ok, tooLarge, "Malformed multipart body");
 }
 
 void RequestBody::drain() {

@@ -32,6 +32,7 @@ public:
 
 private:
     void consume(const std::function<bool(const char*, std::size_t)>& sink);
+    void throwIfFailed(bool ok, bool tooLarge, const char* malformed) const;
 
     const httplib::Request& req_;
     const httplib::ContentReader* reader_;

@@ -16,9 +16,7 @@ WatchEntry HistoryService::record(const std::string& userId, const std::string& 
     });
     if (!valid)
         throw Error(Code::Invalid, "Invalid videoId", {{"videoId", "Must be 1 to 64 of A-Z a-z 0-9 _ -"}});
-    store_.recordWatch(userId, videoId, nowMs(), kHistoryKeep);
-    auto newest = store_.listHistory(userId, 1);
-    return newest.empty() ? WatchEntry{videoId, nowMs()} : newest.front();
+    return WatchEntry{videoId, store_.recordWatch(userId, videoId, nowMs(), kHistoryKeep)};
 }
 
 std::vector<WatchEntry> HistoryService::list(const std::string& userId) { return store_.listHistory(userId, kHistoryKeep); }

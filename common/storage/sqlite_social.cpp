@@ -86,9 +86,9 @@ UserCounts SqliteStore::countsFor(const std::string& userId, std::int64_t nowMs)
     });
 }
 
-void SqliteStore::recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
+std::int64_t SqliteStore::recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
                               std::int64_t keep) {
-    guarded([&] {
+    return guarded([&] {
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -112,6 +112,7 @@ void SqliteStore::recordWatch(const std::string& userId, const std::string& vide
         trim.bind(2, static_cast<int64_t>(keep - 1));
         trim.exec();
         tx.commit();
+        return at;
     });
 }
 

@@ -65,7 +65,7 @@ public:
                                         std::int64_t limit) override;
     UserCounts countsFor(const std::string& userId, std::int64_t nowMs) override;
 
-    void recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
+    std::int64_t recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
                      std::int64_t keep) override;
     std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) override;
 

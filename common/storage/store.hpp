@@ -111,9 +111,9 @@ public:
                                                 std::int64_t limit) = 0;
     virtual UserCounts countsFor(const std::string& userId, std::int64_t nowMs) = 0;
 
-    // Records a view (a repeat moves the video to the front) and keeps the
-    // newest `keep` entries of the user.
-    virtual void recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
+    // Records a view (a repeat moves the video to the front), keeps the newest
+    // `keep` entries of the user, and returns the time it stored for the view.
+    virtual std::int64_t recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
                              std::int64_t keep) = 0;
     virtual std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) = 0;
 

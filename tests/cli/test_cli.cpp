@@ -349,3 +349,24 @@ TEST_CASE("every subcommand's --help shows an example") {
         CHECK(r.out.find("Example") != std::string::npos);
     }
 }
+
+TEST_CASE("bad option values are usage errors with one line on stderr") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    const std::vector<std::vector<std::string>> cases = {
+        {"list-users", "--access-ttl", "forever"},       {"list-users", "--refresh-ttl", "0"},
+        {"list-users", "--refresh-reuse-interval", "5y"}, {"list-users", "--max-upload", "5GB"},
+        {"list-users", "--bcrypt-cost", "3"},            {"list-users", "--min-password-length", "7"},
+        {"serve", "--json-limit", "lots", "--port", "0"}, {"serve", "--max-connections", "0", "--port", "0"},
+        {"serve", "--log-format", "xml", "--port", "0"},  {"import", "x.json", "--on-conflict", "merge"}};
+    for (const auto& c : cases) {
+        std::vector<std::string> argv = {kBinary};
+        argv.insert(argv.end(), c.begin(), c.end());
+        argv.insert(argv.end(), {"--data-dir", data});
+        CAPTURE(c[1]);
+        auto r = runProcess(argv);
+        CHECK(r.exitCode == 2);
+        CHECK(r.out.find("listening") == std::string::npos);
+        expectOneErrorLine(r);
+    }
+}

@@ -196,8 +196,10 @@ TEST_CASE("watch history keeps the newest entries and moves repeats to the front
     auto user = makeUser("kim");
     store.createUser(user, {});
     auto now = nowMs();
-    for (const char* video : {"a", "b", "c", "d", "b"}) store.recordWatch(user.id, video, now, 3);
+    std::int64_t last = 0;
+    for (const char* video : {"a", "b", "c", "d", "b"}) last = store.recordWatch(user.id, video, now, 3);
     auto history = store.listHistory(user.id, 10);
+    CHECK(history.front().watchedAtMs == last); // what it returns is what it stored
     REQUIRE(history.size() == 3);
     CHECK(history[0].videoId == "b");
     CHECK(history[1].videoId == "d");
