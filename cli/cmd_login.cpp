@@ -40,9 +40,7 @@ void addLoginCommand(CLI::App& app, GlobalOptions& g) {
         input.client = ClientInfo{"usersvc-cli", "local"};
         Core core(g.coreSettings());
         auto session = core.accounts().login(input);
-        nlohmann::ordered_json json = {{"user", userJson(session.user, g.mediaBaseUrl())},
-                                       {"AccessToken", session.accessToken},
-                                       {"RefreshToken", session.refreshToken}};
+        auto json = sessionTokensJson(session.user, session.accessToken, session.refreshToken, g.mediaBaseUrl());
         if (g.json) {
             printJson(json);
         } else if (g.quiet) {

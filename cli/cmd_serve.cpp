@@ -90,6 +90,12 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->envname("USERSVC_SEED");
     cmd->add_flag("--insecure-cookies", s.insecureCookies, "Set cookies without Secure (plain-HTTP dev servers)")
         ->envname("USERSVC_INSECURE_COOKIES");
+    cmd->add_option("--cookie-samesite", s.cookieSameSite,
+                    "SameSite of the session cookies: lax, strict, or none for a front end on another site"
+                    " (none needs Secure cookies)")
+        ->envname("USERSVC_COOKIE_SAMESITE")
+        ->check(CLI::IsMember({"lax", "strict", "none"}, CLI::ignore_case))
+        ->capture_default_str();
     cmd->add_option("--json-limit", args->jsonLimit, "Largest JSON or urlencoded body")
         ->envname("USERSVC_JSON_LIMIT")
         ->capture_default_str();

@@ -31,10 +31,19 @@ void printJson(const nlohmann::ordered_json& doc) {
     std::cout << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
+namespace {
+// JSON carries some values twice, under chai-backend's name beside API.md's
+// (domain/user_json.hpp); a person reads each once, under API.md's name.
+bool isDialectDuplicate(const std::string& key) {
+    return key == "avatar" || key == "coverImage" || key == "accessToken" || key == "refreshToken";
+}
+} // namespace
+
 void printFields(const nlohmann::ordered_json& object) {
     std::size_t width = 0;
     for (const auto& [key, value] : object.items()) width = std::max(width, key.size());
     for (const auto& [key, value] : object.items()) {
+        if (isDialectDuplicate(key)) continue;
         std::string text = value.is_string() ? value.get<std::string>() : value.dump();
         std::cout << key << std::string(width + 2 - key.size(), ' ') << text << '\n';
     }

@@ -8,8 +8,8 @@ namespace usersvc::http {
 namespace {
 std::string cookie(const std::string& name, const std::string& value, std::int64_t maxAge,
                    const CookiePolicy& policy) {
-    return name + "=" + value + "; Max-Age=" + std::to_string(maxAge) + "; Path=/; HttpOnly; SameSite=Lax" +
-           (policy.secure ? "; Secure" : "");
+    return name + "=" + value + "; Max-Age=" + std::to_string(maxAge) + "; Path=/; HttpOnly; SameSite=" +
+           policy.sameSite + (policy.secure ? "; Secure" : "");
 }
 } // namespace
 
@@ -30,11 +30,28 @@ std::optional<std::string> cookieValue(const httplib::Request& req, const std::s
     return std::nullopt;
 }
 
+bool looksLikeJwt(std::string_view value) {
+    std::size_t segment = 0, length = 0;
+    for (char c : value) {
+        if (c == '.') {
+            if (length == 0 || ++segment > 2) return false;
+            length = 0;
+        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '_') {
+            ++length;
+        } else {
+            return false;
+        }
+    }
+    // The signature may be empty ("alg": "none"): such a token is refused, not skipped.
+    return segment == 2;
+}
+
 std::string accessTokenOf(const httplib::Request& req) {
     std::string header = req.get_header_value("Authorization");
-    if (!header.empty()) {
-        if (header.size() > 7 && toLower(header.substr(0, 7)) == "bearer ") return trim(header.substr(7));
-        return "";
+    if (header.size() > 7 && toLower(header.substr(0, 7)) == "bearer ") {
+        std::string token = trim(header.substr(7));
+        if (looksLikeJwt(token)) return token;
     }
     return cookieValue(req, "accessToken").value_or("");
 }

@@ -6,16 +6,25 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace usersvc::http {
 
 struct CookiePolicy {
-    bool secure = true; // false with --insecure-cookies
+    bool secure = true;           // false with --insecure-cookies
+    std::string sameSite = "Lax"; // --cookie-samesite: "Lax", "Strict" or "None" (None needs secure)
 };
 
 std::optional<std::string> cookieValue(const httplib::Request& req, const std::string& name);
 
-// `Authorization: Bearer <token>` first, else the accessToken cookie; "" when neither.
+// True for three base64url segments joined by dots, the first two non-empty:
+// the shape of any JWT, valid or not.
+bool looksLikeJwt(std::string_view value);
+
+// `Authorization: Bearer <token>` when the token has a JWT's shape, else the
+// accessToken cookie; "" when neither. Clients send `Bearer undefined`, `Bearer
+// null` or an unresolved `{{accessToken}}` beside valid cookies; a real token
+// in the header still wins, so an expired or forged one is refused.
 std::string accessTokenOf(const httplib::Request& req);
 
 // The caller's user and session; throws Error{Unauthenticated} (401).

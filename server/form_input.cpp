@@ -16,6 +16,26 @@ std::string FormInput::value(const std::string& field) const {
     return it == text.end() ? std::string() : it->second;
 }
 
+std::string FormInput::firstNameOf(std::initializer_list<const char*> fields) const {
+    for (const char* field : fields)
+        if (auto it = text.find(field); it != text.end() && !it->second.empty()) return field;
+    for (const char* field : fields)
+        if (text.count(field)) return field;
+    return "";
+}
+
+std::optional<std::string> FormInput::firstOf(std::initializer_list<const char*> fields) const {
+    std::string name = firstNameOf(fields);
+    if (name.empty()) return std::nullopt;
+    return text.at(name);
+}
+
+bool FormSpec::accepts(const std::string& mediaType) const {
+    return (mediaType == "application/json" && allowJson) ||
+           (mediaType == "application/x-www-form-urlencoded" && allowUrlEncoded) ||
+           (mediaType == "multipart/form-data" && allowMultipart);
+}
+
 std::unique_ptr<StagedImage> FormInput::takeFile(const std::string& field) {
     auto it = files.find(field);
     if (it == files.end()) return nullptr;
@@ -89,6 +109,10 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
                     auto staged = media.stage(canonical);
                     fileTarget = staged.get();
                     form.files[canonical] = std::move(staged);
+                } else if (!part.filename.empty()) {
+                    // A file sent where none is read would otherwise vanish without a word.
+                    std::string field = part.name.substr(0, 64);
+                    fail(Error(Code::Invalid, "Unexpected file in field " + field, {{field, "No file is expected here"}}));
                 } else if (wanted(spec, part.name) && !form.text.count(part.name)) {
                     textTarget = &form.text[part.name];
                 }
@@ -125,10 +149,11 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
 FormInput readForm(RequestBody& body, const FormSpec& spec, const MediaStore& media) {
     if (!body.present()) return FormInput{};
     std::string type = body.contentType();
-    if (type == "application/json" && spec.allowJson) return fromJson(body.readAll(spec.textLimit), spec);
-    if (type == "application/x-www-form-urlencoded" && spec.allowUrlEncoded)
-        return fromUrlEncoded(body.readAll(spec.textLimit), spec);
-    if (type == "multipart/form-data" && spec.allowMultipart) return fromMultipart(body, spec, media);
+    if (spec.accepts(type)) {
+        if (type == "application/json") return fromJson(body.readAll(spec.textLimit), spec);
+        if (type == "application/x-www-form-urlencoded") return fromUrlEncoded(body.readAll(spec.textLimit), spec);
+        return fromMultipart(body, spec, media);
+    }
 
     std::string accepted;
     if (spec.allowJson) accepted += "application/json";

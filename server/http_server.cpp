@@ -1,6 +1,7 @@
 #include "http_server.hpp"
 
 #include "domain/error.hpp"
+#include "domain/validation.hpp"
 #include "envelope.hpp"
 #include "security/crypto.hpp"
 #include "services/core.hpp"
@@ -32,13 +33,26 @@ std::string requestIdFor(const httplib::Request& req) {
 }
 
 unsigned defaultThreads() { return std::max(16u, 4 * std::max(1u, std::thread::hardware_concurrency())); }
+
+// Browsers drop a SameSite=None cookie that is not Secure, so that pair is refused
+// at start rather than leaving a front end mysteriously logged out.
+CookiePolicy cookiePolicyOf(const ServerSettings& s) {
+    std::string sameSite = toLower(s.cookieSameSite);
+    if (sameSite != "lax" && sameSite != "strict" && sameSite != "none")
+        throw Error(Code::Invalid, "--cookie-samesite takes lax, strict or none");
+    if (sameSite == "none" && s.insecureCookies)
+        throw Error(Code::Invalid, "--cookie-samesite none needs Secure cookies; drop --insecure-cookies");
+    sameSite[0] = static_cast<char>(sameSite[0] - 'a' + 'A');
+    return CookiePolicy{!s.insecureCookies, sameSite};
+}
 } // namespace
 
 HttpServer::HttpServer(Core& core, ServerSettings settings)
     : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits),
       server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
-    context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_});
+    context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_,
+                                                                  metrics_, cookiePolicyOf(settings_)});
     registerHealthRoutes(router_, *context_);
     registerUserRoutes(router_, *context_);
     registerAccountRoutes(router_, *context_);

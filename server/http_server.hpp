@@ -1,6 +1,7 @@
 #pragma once
 // `usersvc serve`: cpp-httplib configured explicitly (thread pool, keep-alive,
 // timeouts, payload limits, TCP_NODELAY) in front of the Router.
+#include "auth.hpp"
 #include "log.hpp"
 #include "login_limiter.hpp"
 #include "metrics.hpp"
@@ -30,6 +31,7 @@ struct ServerSettings {
     unsigned threads = 0;           // workers kept; 0 : max(16, 4 x cores)
     unsigned maxConnections = 512;  // workers at most = connections served at once
     bool insecureCookies = false;
+    std::string cookieSameSite = "lax"; // lax, strict or none (none needs Secure cookies)
     std::size_t jsonLimit = 16 * 1024;
     LogFormat logFormat = LogFormat::Text;
     bool accessLog = true;
@@ -44,6 +46,7 @@ struct RouteContext {
     std::string publicUrl;
     LoginLimiter& loginLimiter;
     Metrics& metrics;
+    CookiePolicy cookies; // from insecureCookies and cookieSameSite
 };
 
 class HttpServer {

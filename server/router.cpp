@@ -1,6 +1,7 @@
 #include "router.hpp"
 
 #include "domain/error.hpp"
+#include "domain/validation.hpp"
 #include "envelope.hpp"
 #include "log.hpp"
 
@@ -35,14 +36,41 @@ const std::string& requestIdOf(const httplib::Response& res) {
     return it == res.headers.end() ? none : it->second;
 }
 
-void Router::add(std::string method, std::string pattern, RouteHandler handler) {
+void Router::add(std::string method, std::string pattern, RouteHandler handler, PathMatch matching) {
     auto segments = splitPath(pattern);
-    routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+    if (matching == PathMatch::ExpressDefaults)
+        for (auto& seg : segments)
+            if (seg.empty() || seg[0] != ':') seg = toLower(seg);
+    routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler), matching});
 }
 
-bool Router::match(const Route& route, std::string_view path, std::vector<std::string>* params) {
-    if (path.empty() || path[0] != '/') return false;
-    auto parts = splitPath(path);
+namespace {
+// Pattern segments of ExpressDefaults routes are stored lowercased.
+bool equalsLowered(std::string_view lowered, std::string_view part) {
+    if (lowered.size() != part.size()) return false;
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        char c = part[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != lowered[i]) return false;
+    }
+    return true;
+}
+} // namespace
+
+Router::SplitPath Router::split(std::string_view path) {
+    SplitPath out;
+    out.valid = !path.empty() && path[0] == '/';
+    if (!out.valid) return out;
+    out.exact = splitPath(path);
+    out.express = out.exact;
+    if (out.express.size() > 1 && out.express.back().empty()) out.express.pop_back(); // one trailing slash
+    return out;
+}
+
+bool Router::match(const Route& route, const SplitPath& path, std::vector<std::string>* params) {
+    if (!path.valid) return false;
+    bool express = route.matching == PathMatch::ExpressDefaults;
+    const auto& parts = express ? path.express : path.exact;
     if (parts.size() != route.segments.size()) return false;
     std::vector<std::string> values;
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -50,7 +78,7 @@ bool Router::match(const Route& route, std::string_view path, std::vector<std::s
         if (!seg.empty() && seg[0] == ':') {
             if (parts[i].empty()) return false;
             values.push_back(parts[i]);
-        } else if (seg != parts[i]) {
+        } else if (express ? !equalsLowered(seg, parts[i]) : seg != parts[i]) {
             return false;
         }
     }
@@ -58,7 +86,9 @@ bool Router::match(const Route& route, std::string_view path, std::vector<std::s
     return true;
 }
 
-std::string Router::allowedMethods(std::string_view path) const {
+std::string Router::allowedMethods(std::string_view path) const { return allowedMethods(split(path)); }
+
+std::string Router::allowedMethods(const SplitPath& path) const {
     std::set<std::string> methods;
     for (const auto& r : routes_)
         if (match(r, path, nullptr)) methods.insert(r.method);
@@ -76,14 +106,15 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res, const
     std::string method = req.method == "HEAD" ? "GET" : req.method;
     const Route* found = nullptr;
     std::vector<std::string> params;
+    SplitPath path = split(req.path);
     for (const auto& r : routes_)
-        if (r.method == method && match(r, req.path, &params)) {
+        if (r.method == method && match(r, path, &params)) {
             found = &r;
             break;
         }
     try {
         if (!found) {
-            std::string allow = allowedMethods(req.path);
+            std::string allow = allowedMethods(path);
             if (allow.empty()) {
                 sendError(res, 404, "Route not found: " + req.method + " " + req.path);
             } else if (req.method == "OPTIONS") {

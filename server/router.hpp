@@ -24,10 +24,17 @@ struct Exchange {
 
 using RouteHandler = std::function<void(Exchange&)>;
 
+// How a path is compared with a pattern. Express's defaults (what front ends of
+// the Express backend were written against): one trailing slash is ignored and
+// literal segments match case-insensitively. Exact: neither (media files, whose
+// names are content hashes).
+enum class PathMatch { ExpressDefaults, Exact };
+
 class Router {
 public:
     // `pattern` is a path whose segments are literal or ":name" (one segment).
-    void add(std::string method, std::string pattern, RouteHandler handler);
+    void add(std::string method, std::string pattern, RouteHandler handler,
+             PathMatch matching = PathMatch::ExpressDefaults);
 
     void dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader,
                   std::size_t hardBodyLimit) const;
@@ -40,11 +47,19 @@ public:
         std::string pattern;
         std::vector<std::string> segments;
         RouteHandler handler;
+        PathMatch matching;
     };
     const std::vector<Route>& routes() const { return routes_; }
 
 private:
-    static bool match(const Route& route, std::string_view path, std::vector<std::string>* params);
+    struct SplitPath {
+        bool valid = false;
+        std::vector<std::string> exact;   // the segments as sent
+        std::vector<std::string> express; // the same without one trailing empty segment
+    };
+    static SplitPath split(std::string_view path);
+    static bool match(const Route& route, const SplitPath& path, std::vector<std::string>* params);
+    std::string allowedMethods(const SplitPath& path) const;
     std::vector<Route> routes_;
 };
 

@@ -67,6 +67,14 @@ struct UserCounts {
     std::int64_t historyEntries = 0;
 };
 
+// One user following another's channel; `id` is ObjectId-shaped like a user's.
+struct Subscription {
+    std::string id;
+    User subscriber;
+    User channel;
+    std::int64_t createdAtMs = 0;
+};
+
 struct WatchEntry {
     std::string videoId;
     std::int64_t watchedAtMs = 0;

@@ -13,6 +13,16 @@ namespace usersvc {
 // from Cloudinary) pass through, "3f/<sha>.png" becomes <publicUrl>/media/3f/...
 std::string mediaUrl(const std::string& reference, const std::string& publicUrl);
 
+// The user as its owner sees it. Images appear under both dialects' names:
+// `Avatar`/`CoverImg` (API.md) and `avatar`/`coverImage` (chai-backend).
 nlohmann::ordered_json userJson(const User& user, const std::string& publicUrl);
+
+// The user as anybody else sees it (subscription lists): no e-mail, no timestamps.
+nlohmann::ordered_json publicUserJson(const User& user, const std::string& publicUrl);
+
+// Login and refresh answers: the user and both tokens, under chai-backend's
+// names (accessToken) and API.md's (AccessToken), the same values.
+nlohmann::ordered_json sessionTokensJson(const User& user, const std::string& accessToken,
+                                   const std::string& refreshToken, const std::string& publicUrl);
 
 } // namespace usersvc

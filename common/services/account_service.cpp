@@ -74,9 +74,9 @@ IssuedSession AccountService::login(const LoginInput& in) {
     if (in.password.empty()) errors.push_back({"password", "Password is required"});
     throwIfInvalid(errors);
 
-    // Usernames cannot contain '@', so the identifier says which column to search.
-    bool byEmail = in.identifierField == "email" ||
-                   (in.identifierField == "identifier" && identifier.find('@') != std::string::npos);
+    // Usernames cannot contain '@', so the value says which column to search,
+    // whichever field carried it: one-box login forms send {"email": X, "username": X}.
+    bool byEmail = identifier.find('@') != std::string::npos;
     auto user = byEmail ? store_.findUserByEmail(identifier) : store_.findUserByUsername(identifier);
     bool passwordOk = false;
     if (!user) {

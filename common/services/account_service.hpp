@@ -44,8 +44,8 @@ struct ClientInfo {
 };
 
 struct LoginInput {
-    std::string identifierField = "identifier"; // which field the caller used, for errors
-    std::string identifier;                     // username or email
+    std::string identifierField = "identifier"; // which field the caller used, named in errors
+    std::string identifier; // username or email: a value with '@' is an email, whatever the field
     std::string password;
     ClientInfo client;
 };

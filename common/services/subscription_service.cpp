@@ -20,7 +20,7 @@ bool SubscriptionService::toggle(const std::string& subscriberId, const std::str
     if (subscriberId == channelId)
         throw Error(Code::Invalid, "You cannot subscribe to your own channel", {{"channelId", "Is your own id"}});
     requireUser(channelId, "channel");
-    return store_.toggleSubscription(subscriberId, channelId, nowMs());
+    return store_.toggleSubscription(subscriberId, channelId, newObjectId(), nowMs());
 }
 
 ChannelProfile SubscriptionService::channel(std::string_view username, const std::string& viewerId) {
@@ -30,12 +30,12 @@ ChannelProfile SubscriptionService::channel(std::string_view username, const std
     return ChannelProfile{*user, counts.subscribers, counts.subscribedTo, store_.isSubscribed(viewerId, user->id)};
 }
 
-std::vector<User> SubscriptionService::subscribersOf(const std::string& channelId, const Page& page) {
+std::vector<Subscription> SubscriptionService::subscribersOf(const std::string& channelId, const Page& page) {
     requireUser(channelId, "channel");
     return store_.listSubscribers(channelId, (page.page - 1) * page.limit, page.limit);
 }
 
-std::vector<User> SubscriptionService::subscriptionsOf(const std::string& subscriberId, const Page& page) {
+std::vector<Subscription> SubscriptionService::subscriptionsOf(const std::string& subscriberId, const Page& page) {
     requireUser(subscriberId, "subscriber");
     return store_.listSubscriptions(subscriberId, (page.page - 1) * page.limit, page.limit);
 }

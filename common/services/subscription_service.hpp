@@ -35,8 +35,9 @@ public:
     // The channel page of `username` as `viewerId` sees it. Throws Error{NotFound}.
     ChannelProfile channel(std::string_view username, const std::string& viewerId);
 
-    std::vector<User> subscribersOf(const std::string& channelId, const Page& page);
-    std::vector<User> subscriptionsOf(const std::string& subscriberId, const Page& page);
+    // The subscriptions to a channel, and those of a subscriber, newest first.
+    std::vector<Subscription> subscribersOf(const std::string& channelId, const Page& page);
+    std::vector<Subscription> subscriptionsOf(const std::string& subscriberId, const Page& page);
 
 private:
     void requireUser(const std::string& id, const char* what);

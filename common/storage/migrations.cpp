@@ -9,7 +9,7 @@
 namespace usersvc {
 
 namespace {
-const std::array<const char*, 2> kMigrations = {
+const std::array<const char*, 3> kMigrations = {
     // 1: users and sessions.
     R"sql(
     CREATE TABLE users (
@@ -64,6 +64,13 @@ const std::array<const char*, 2> kMigrations = {
     CREATE INDEX watch_history_newest ON watch_history(user_id, watched_at DESC);
     CREATE INDEX users_by_avatar ON users(avatar) WHERE avatar <> '';
     CREATE INDEX users_by_cover ON users(cover_image) WHERE cover_image <> '';
+    )sql",
+    // 3: subscriptions get an ObjectId-shaped id (lists return subscription
+    // records, as chai-backend's forks do): the creation second, then random bytes.
+    R"sql(
+    ALTER TABLE subscriptions ADD COLUMN id TEXT;
+    UPDATE subscriptions SET id = printf('%08x', created_at / 1000) || lower(hex(randomblob(8)));
+    CREATE UNIQUE INDEX subscriptions_by_id ON subscriptions(id);
     )sql",
 };
 } // namespace

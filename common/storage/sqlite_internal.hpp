@@ -17,6 +17,15 @@ namespace usersvc {
 inline constexpr const char* kUserColumns =
     "u.id, u.username, u.email, u.full_name, u.avatar, u.cover_image, u.created_at, u.updated_at, "
     "u.password_hash";
+inline constexpr int kUserColumnCount = 9; // what readUser reads
+
+// kUserColumns for a users table joined as `alias`.
+inline std::string userColumns(const std::string& alias) {
+    std::string out = kUserColumns;
+    for (std::size_t at = 0; (at = out.find("u.", at)) != std::string::npos; at += alias.size() + 1)
+        out.replace(at, 2, alias + ".");
+    return out;
+}
 inline constexpr const char* kSessionColumns =
     "id, user_id, refresh_hash, created_at, last_used_at, expires_at, revoked_at, user_agent, "
     "client_address, previous_refresh_hash, rotated_at, replay_sealed";

@@ -3,16 +3,8 @@
 
 namespace usersvc {
 
-namespace {
-std::vector<User> readUsers(SQLite::Statement& q) {
-    std::vector<User> out;
-    while (q.executeStep()) out.push_back(readUser(q));
-    return out;
-}
-} // namespace
-
 bool SqliteStore::toggleSubscription(const std::string& subscriberId, const std::string& channelId,
-                                     std::int64_t nowMs) {
+                                     const std::string& newId, std::int64_t nowMs) {
     return guarded([&] {
         Lease lease(*this);
         auto& db = lease.db();
@@ -22,11 +14,12 @@ bool SqliteStore::toggleSubscription(const std::string& subscriberId, const std:
         del.bind(2, channelId);
         bool subscribed = del.exec() == 0;
         if (subscribed) {
-            auto& add = lease.statement("INSERT INTO subscriptions (subscriber_id, channel_id, created_at)"
-                                      " VALUES (?, ?, ?)");
-            add.bind(1, subscriberId);
-            add.bind(2, channelId);
-            add.bind(3, static_cast<int64_t>(nowMs));
+            auto& add = lease.statement("INSERT INTO subscriptions (id, subscriber_id, channel_id, created_at)"
+                                        " VALUES (?, ?, ?, ?)");
+            add.bind(1, newId);
+            add.bind(2, subscriberId);
+            add.bind(3, channelId);
+            add.bind(4, static_cast<int64_t>(nowMs));
             add.exec();
         }
         tx.commit();
@@ -44,29 +37,39 @@ bool SqliteStore::isSubscribed(const std::string& subscriberId, const std::strin
     });
 }
 
-std::vector<User> SqliteStore::listSubscribers(const std::string& channelId, std::int64_t offset,
-                                               std::int64_t limit) {
-    return listSubscriptionSide("channel_id", "subscriber_id", channelId, offset, limit);
+std::vector<Subscription> SqliteStore::listSubscribers(const std::string& channelId, std::int64_t offset,
+                                                       std::int64_t limit) {
+    return listSubscriptionsWhere("channel_id", channelId, offset, limit);
 }
 
-std::vector<User> SqliteStore::listSubscriptions(const std::string& subscriberId, std::int64_t offset,
-                                                 std::int64_t limit) {
-    return listSubscriptionSide("subscriber_id", "channel_id", subscriberId, offset, limit);
+std::vector<Subscription> SqliteStore::listSubscriptions(const std::string& subscriberId, std::int64_t offset,
+                                                         std::int64_t limit) {
+    return listSubscriptionsWhere("subscriber_id", subscriberId, offset, limit);
 }
 
-// The users on the `listed` side of subscriptions whose `key` side is `id`,
-// newest subscription first. Both column names are fixed in this file.
-std::vector<User> SqliteStore::listSubscriptionSide(const char* key, const char* listed, const std::string& id,
-                                                    std::int64_t offset, std::int64_t limit) {
+// Subscriptions whose `key` column is `id`, newest first, each with both users
+// (subscriber as `a`, channel as `b`). The column name is fixed in this file.
+std::vector<Subscription> SqliteStore::listSubscriptionsWhere(const char* key, const std::string& id,
+                                                              std::int64_t offset, std::int64_t limit) {
     return guarded([&] {
         Lease lease(*this);
-        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM subscriptions s JOIN users u"
-                                            " ON u.id = s." + listed + " WHERE s." + key + " = ?"
-                                            " ORDER BY s.created_at DESC, u.id LIMIT ? OFFSET ?");
+        auto& q = lease.statement("SELECT s.id, s.created_at, " + userColumns("a") + ", " + userColumns("b") +
+                                  " FROM subscriptions s JOIN users a ON a.id = s.subscriber_id"
+                                  " JOIN users b ON b.id = s.channel_id WHERE s." + key + " = ?"
+                                  " ORDER BY s.created_at DESC, s.id LIMIT ? OFFSET ?");
         q.bind(1, id);
         q.bind(2, static_cast<int64_t>(limit));
         q.bind(3, static_cast<int64_t>(offset));
-        return readUsers(q);
+        std::vector<Subscription> out;
+        while (q.executeStep()) {
+            Subscription sub;
+            sub.id = q.getColumn(0).getString();
+            sub.createdAtMs = q.getColumn(1).getInt64();
+            sub.subscriber = readUser(q, 2);
+            sub.channel = readUser(q, 2 + kUserColumnCount);
+            out.push_back(std::move(sub));
+        }
+        return out;
     });
 }
 

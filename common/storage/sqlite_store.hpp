@@ -56,13 +56,13 @@ public:
     void releaseMedia(const std::vector<std::string>& references,
                       const std::function<void(const std::string&)>& remove) override;
 
-    bool toggleSubscription(const std::string& subscriberId, const std::string& channelId,
+    bool toggleSubscription(const std::string& subscriberId, const std::string& channelId, const std::string& newId,
                             std::int64_t nowMs) override;
     bool isSubscribed(const std::string& subscriberId, const std::string& channelId) override;
-    std::vector<User> listSubscribers(const std::string& channelId, std::int64_t offset,
-                                      std::int64_t limit) override;
-    std::vector<User> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
-                                        std::int64_t limit) override;
+    std::vector<Subscription> listSubscribers(const std::string& channelId, std::int64_t offset,
+                                              std::int64_t limit) override;
+    std::vector<Subscription> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
+                                                std::int64_t limit) override;
     UserCounts countsFor(const std::string& userId, std::int64_t nowMs) override;
 
     std::int64_t recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
@@ -81,8 +81,8 @@ public:
 private:
     std::unique_ptr<Connection> openConnection();
     std::optional<UserRecord> findUserBy(const char* column, const std::string& value);
-    std::vector<User> listSubscriptionSide(const char* key, const char* listed, const std::string& id,
-                                           std::int64_t offset, std::int64_t limit);
+    std::vector<Subscription> listSubscriptionsWhere(const char* key, const std::string& id, std::int64_t offset,
+                                                     std::int64_t limit);
 
     std::filesystem::path file_;
     int busyTimeoutMs_;

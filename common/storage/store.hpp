@@ -101,14 +101,16 @@ public:
     virtual void releaseMedia(const std::vector<std::string>& references,
                               const std::function<void(const std::string&)>& remove) = 0;
 
-    // True when now subscribed, false when the call unsubscribed.
+    // True when now subscribed (a new subscription with id `newId`), false when
+    // the call unsubscribed.
     virtual bool toggleSubscription(const std::string& subscriberId, const std::string& channelId,
-                                    std::int64_t nowMs) = 0;
+                                    const std::string& newId, std::int64_t nowMs) = 0;
     virtual bool isSubscribed(const std::string& subscriberId, const std::string& channelId) = 0;
-    virtual std::vector<User> listSubscribers(const std::string& channelId, std::int64_t offset,
-                                              std::int64_t limit) = 0;
-    virtual std::vector<User> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
-                                                std::int64_t limit) = 0;
+    // Subscriptions to a channel, or of a subscriber, newest first, with both users.
+    virtual std::vector<Subscription> listSubscribers(const std::string& channelId, std::int64_t offset,
+                                                      std::int64_t limit) = 0;
+    virtual std::vector<Subscription> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
+                                                        std::int64_t limit) = 0;
     virtual UserCounts countsFor(const std::string& userId, std::int64_t nowMs) = 0;
 
     // Records a view (a repeat moves the video to the front), keeps the newest

@@ -27,11 +27,11 @@ void changePassword(Exchange& ex, RouteContext& ctx) {
 
 void updateProfile(Exchange& ex, RouteContext& ctx) {
     auto auth = requireAuth(ex.req, ctx.core.accounts());
-    auto form = readForm(ex.body, textForm(ctx, {"username", "email", "fullName"}), ctx.core.media());
+    auto form = readForm(ex.body, textForm(ctx, {"username", "email", "fullName", "fullname"}), ctx.core.media());
     ProfileInput input;
     if (form.has("username")) input.username = form.value("username");
     if (form.has("email")) input.email = form.value("email");
-    if (form.has("fullName")) input.fullName = form.value("fullName");
+    input.fullName = form.firstOf({"fullName", "fullname"});
     User user = ctx.core.accounts().updateProfile(auth.user.id, input);
     sendData(ex.res, 200, "Account details updated successfully", userJson(user, ctx.publicUrl));
 }
@@ -45,7 +45,6 @@ void updateImage(Exchange& ex, RouteContext& ctx, ImageSlot slot) {
     spec.fileFields = {{canonical, canonical}, {alias, canonical}};
     spec.allowJson = false;
     spec.allowUrlEncoded = false;
-    spec.allowMultipart = true;
     spec.textLimit = ctx.settings.jsonLimit;
     auto form = readForm(ex.body, spec, ctx.core.media());
     User user = ctx.core.accounts().updateImage(auth.user.id, slot, form.takeFile(canonical));
@@ -59,14 +58,14 @@ void registerAccountRoutes(Router& router, RouteContext& ctx) {
     auto profile = [&ctx](Exchange& ex) { updateProfile(ex, ctx); };
     auto avatar = [&ctx](Exchange& ex) { updateImage(ex, ctx, ImageSlot::Avatar); };
     auto cover = [&ctx](Exchange& ex) { updateImage(ex, ctx, ImageSlot::CoverImage); };
+    // API.md's paths first, then the names chai-backend and its forks' front ends call.
     router.add("POST", kUsers + "/changePassword", password);
     router.add("POST", kUsers + "/change-password", password);
-    router.add("PATCH", kUsers + "/updateProfile", profile);
-    router.add("PATCH", kUsers + "/update-account", profile);
-    router.add("PATCH", kUsers + "/updateAvatar", avatar);
-    router.add("PATCH", kUsers + "/avatar", avatar);
-    router.add("PATCH", kUsers + "/updateCoverImg", cover);
-    router.add("PATCH", kUsers + "/cover-image", cover);
+    for (const char* path : {"/updateProfile", "/update-account", "/update-user", "/update-profile"})
+        router.add("PATCH", kUsers + path, profile);
+    for (const char* path : {"/updateAvatar", "/avatar", "/update-avatar"}) router.add("PATCH", kUsers + path, avatar);
+    for (const char* path : {"/updateCoverImg", "/cover-image", "/update-cover-image", "/coverImage"})
+        router.add("PATCH", kUsers + path, cover);
 }
 
 } // namespace usersvc::http

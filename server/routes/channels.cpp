@@ -1,6 +1,7 @@
 // Channel pages (/api/v1/users/channel/:username) and subscriptions
 // (/api/v1/subscriptions/...).
 #include "auth.hpp"
+#include "domain/clock.hpp"
 #include "domain/error.hpp"
 #include "domain/user_json.hpp"
 #include "envelope.hpp"
@@ -32,24 +33,33 @@ Page pageOf(const httplib::Request& req) {
     return page;
 }
 
-nlohmann::ordered_json usersJson(const std::vector<User>& users, const std::string& publicUrl) {
+// Subscription records as chai-backend's forks return them; the users in them
+// are public users (never an e-mail).
+nlohmann::ordered_json subscriptionsJson(const std::vector<Subscription>& list, const std::string& publicUrl) {
     auto out = nlohmann::ordered_json::array();
-    for (const auto& u : users) out.push_back(userJson(u, publicUrl));
+    for (const auto& s : list)
+        out.push_back({{"_id", s.id},
+                       {"subscriber", publicUserJson(s.subscriber, publicUrl)},
+                       {"channel", publicUserJson(s.channel, publicUrl)},
+                       {"createdAt", isoTimestamp(s.createdAtMs)}});
     return out;
+}
+
+// The channel page in both dialects; the e-mail only for the channel's owner.
+nlohmann::ordered_json channelJson(const ChannelProfile& c, const std::string& viewerId, const std::string& publicUrl) {
+    auto json = publicUserJson(c.user, publicUrl);
+    if (c.user.id == viewerId) json["email"] = c.user.email;
+    json["subscribersCount"] = c.subscribersCount;
+    json["SubscribedToCount"] = c.subscribedToCount;
+    json["channelsSubscribedToCount"] = c.subscribedToCount;
+    json["isSubscribed"] = c.isSubscribed;
+    return json;
 }
 
 void channel(Exchange& ex, RouteContext& ctx) {
     auto auth = requireAuth(ex.req, ctx.core.accounts());
     auto c = ctx.core.subscriptions().channel(ex.params[0], auth.user.id);
-    sendData(ex.res, 200, "Channel fetched successfully",
-             {{"_id", c.user.id},
-              {"username", c.user.username},
-              {"fullName", c.user.fullName},
-              {"Avatar", mediaUrl(c.user.avatar, ctx.publicUrl)},
-              {"CoverImg", mediaUrl(c.user.coverImage, ctx.publicUrl)},
-              {"subscribersCount", c.subscribersCount},
-              {"SubscribedToCount", c.subscribedToCount},
-              {"isSubscribed", c.isSubscribed}});
+    sendData(ex.res, 200, "Channel fetched successfully", channelJson(c, auth.user.id, ctx.publicUrl));
 }
 
 void toggle(Exchange& ex, RouteContext& ctx) {
@@ -60,14 +70,14 @@ void toggle(Exchange& ex, RouteContext& ctx) {
 
 void subscribers(Exchange& ex, RouteContext& ctx) {
     requireAuth(ex.req, ctx.core.accounts());
-    auto users = ctx.core.subscriptions().subscribersOf(ex.params[0], pageOf(ex.req));
-    sendData(ex.res, 200, "Subscribers fetched successfully", usersJson(users, ctx.publicUrl));
+    auto list = ctx.core.subscriptions().subscribersOf(ex.params[0], pageOf(ex.req));
+    sendData(ex.res, 200, "Subscribers fetched successfully", subscriptionsJson(list, ctx.publicUrl));
 }
 
 void subscriptions(Exchange& ex, RouteContext& ctx) {
     requireAuth(ex.req, ctx.core.accounts());
-    auto users = ctx.core.subscriptions().subscriptionsOf(ex.params[0], pageOf(ex.req));
-    sendData(ex.res, 200, "Subscribed channels fetched successfully", usersJson(users, ctx.publicUrl));
+    auto list = ctx.core.subscriptions().subscriptionsOf(ex.params[0], pageOf(ex.req));
+    sendData(ex.res, 200, "Subscribed channels fetched successfully", subscriptionsJson(list, ctx.publicUrl));
 }
 
 } // namespace
@@ -76,11 +86,15 @@ void registerChannelRoutes(Router& router, RouteContext& ctx) {
     auto bind = [&ctx](void (*fn)(Exchange&, RouteContext&)) {
         return [fn, &ctx](Exchange& ex) { fn(ex, ctx); };
     };
+    // API.md's paths, then chai-backend's and its forks'.
     router.add("GET", "/api/v1/users/channel/:username", bind(channel));
     router.add("GET", "/api/v1/users/c/:username", bind(channel));
+    router.add("GET", "/api/v1/users/channel-profile/:username", bind(channel));
     router.add("POST", "/api/v1/subscriptions/c/:channelId", bind(toggle));
     router.add("GET", "/api/v1/subscriptions/c/:channelId", bind(subscribers));
+    router.add("GET", "/api/v1/subscriptions/channel-subscribers/:channelId", bind(subscribers));
     router.add("GET", "/api/v1/subscriptions/u/:subscriberId", bind(subscriptions));
+    router.add("GET", "/api/v1/subscriptions/subscribed-channels/:subscriberId", bind(subscriptions));
 }
 
 } // namespace usersvc::http

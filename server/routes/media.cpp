@@ -24,7 +24,7 @@ void registerMediaRoutes(Router& router, RouteContext& ctx) {
         ex.res.status = 200;
         ex.res.set_header("Cache-Control", "public, max-age=31536000, immutable");
         ex.res.set_content(content.str(), contentTypeOf(*kind));
-    });
+    }, PathMatch::Exact);
 }
 
 } // namespace usersvc::http

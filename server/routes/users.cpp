@@ -16,10 +16,9 @@ const std::string kUsers = "/api/v1/users";
 
 FormSpec registrationForm(const RouteContext& ctx) {
     FormSpec spec;
-    spec.textFields = {"username", "email", "password", "fullName"};
+    spec.textFields = {"username", "email", "password", "fullName", "fullname"};
     // API.md's names and the chai-backend aliases.
     spec.fileFields = {{"Avatar", "Avatar"}, {"avatar", "Avatar"}, {"CoverImg", "CoverImg"}, {"coverImage", "CoverImg"}};
-    spec.allowMultipart = true;
     spec.textLimit = ctx.settings.jsonLimit;
     return spec;
 }
@@ -32,7 +31,7 @@ FormSpec loginForm(const RouteContext& ctx) {
 }
 
 nlohmann::ordered_json sessionJson(const IssuedSession& s, const std::string& publicUrl) {
-    return {{"user", userJson(s.user, publicUrl)}, {"AccessToken", s.accessToken}, {"RefreshToken", s.refreshToken}};
+    return sessionTokensJson(s.user, s.accessToken, s.refreshToken, publicUrl);
 }
 
 ClientInfo clientOf(const httplib::Request& req) {
@@ -45,7 +44,7 @@ void registerUser(Exchange& ex, RouteContext& ctx) {
     input.username = form.value("username");
     input.email = form.value("email");
     input.password = form.value("password");
-    input.fullName = form.value("fullName");
+    input.fullName = form.firstOf({"fullName", "fullname"}).value_or("");
     input.avatar = form.takeFile("Avatar");
     input.coverImage = form.takeFile("CoverImg");
     User user = ctx.core.accounts().registerUser(input);
@@ -55,12 +54,11 @@ void registerUser(Exchange& ex, RouteContext& ctx) {
 void login(Exchange& ex, RouteContext& ctx) {
     auto form = readForm(ex.body, loginForm(ctx), ctx.core.media());
     LoginInput input;
-    for (const char* field : {"identifier", "username", "email"})
-        if (form.has(field)) {
-            input.identifierField = field;
-            input.identifier = form.value(field);
-            break;
-        }
+    // One-box forms send {"email": X, "username": X}; two-box forms leave one empty.
+    if (auto field = form.firstNameOf({"identifier", "username", "email"}); !field.empty()) {
+        input.identifierField = field;
+        input.identifier = form.value(field);
+    }
     input.password = form.value("password");
     input.client = clientOf(ex.req);
 
@@ -75,7 +73,7 @@ void login(Exchange& ex, RouteContext& ctx) {
         auto session = ctx.core.accounts().login(input);
         ctx.loginLimiter.recordSuccess(limiterKey);
         ++ctx.metrics.loginsSucceeded;
-        setSessionCookies(ex.res, session, CookiePolicy{!ctx.settings.insecureCookies});
+        setSessionCookies(ex.res, session, ctx.cookies);
         sendData(ex.res, 200, "User logged in successfully", sessionJson(session, ctx.publicUrl));
     } catch (const Error& e) {
         if (e.code == Code::Unauthenticated) {
@@ -87,14 +85,18 @@ void login(Exchange& ex, RouteContext& ctx) {
 }
 
 void refreshToken(Exchange& ex, RouteContext& ctx) {
-    CookiePolicy cookies{!ctx.settings.insecureCookies};
+    const CookiePolicy& cookies = ctx.cookies;
     std::string token = cookieValue(ex.req, "refreshToken").value_or("");
-    // Read the body even when the cookie wins, so a malformed body is still a 400.
     FormSpec spec;
     spec.textFields = {"refreshToken"};
     spec.textLimit = ctx.settings.jsonLimit;
-    auto form = readForm(ex.body, spec, ctx.core.media());
-    if (token.empty()) token = form.value("refreshToken");
+    // A body the route reads is read even when the cookie wins, so a malformed one
+    // is still a 400; one of another type (axios posting text/plain) is ignored
+    // when the cookie carries the token.
+    if (token.empty() || spec.accepts(ex.body.contentType())) {
+        auto form = readForm(ex.body, spec, ctx.core.media());
+        if (token.empty()) token = form.value("refreshToken");
+    }
     try {
         auto session = ctx.core.accounts().refresh(token, clientOf(ex.req));
         setSessionCookies(ex.res, session, cookies);
@@ -108,7 +110,7 @@ void refreshToken(Exchange& ex, RouteContext& ctx) {
 void logout(Exchange& ex, RouteContext& ctx) {
     auto auth = requireAuth(ex.req, ctx.core.accounts());
     ctx.core.accounts().logoutSession(auth.sessionId);
-    clearSessionCookies(ex.res, CookiePolicy{!ctx.settings.insecureCookies});
+    clearSessionCookies(ex.res, ctx.cookies);
     sendData(ex.res, 200, "User logged out successfully", "User logged out successfully");
 }
 
@@ -128,7 +130,8 @@ void registerUserRoutes(Router& router, RouteContext& ctx) {
     router.add("POST", kUsers + "/refreshToken", bind(refreshToken));
     router.add("POST", kUsers + "/refresh-token", bind(refreshToken)); // chai-backend alias
     router.add("GET", kUsers + "/getUser", bind(currentUser));
-    router.add("GET", kUsers + "/current-user", bind(currentUser));
+    router.add("GET", kUsers + "/current-user", bind(currentUser));    // chai-backend
+    router.add("GET", kUsers + "/get-current-user", bind(currentUser)); // forks
 }
 
 } // namespace usersvc::http

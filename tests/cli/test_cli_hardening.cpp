@@ -169,6 +169,39 @@ TEST_CASE("a signing secret shorter than 32 bytes is refused at start") {
     CHECK(r.out.find("listening") == std::string::npos);
 }
 
+TEST_CASE("--cookie-samesite none sets SameSite=None with Secure, and is refused with --insecure-cookies") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    REQUIRE(runProcess({kBinary, "register", "--username", "site", "--email", "site@x.io", "--password-stdin",
+                        "--bcrypt-cost", "4", "--data-dir", data},
+                       "password123\n")
+                .exitCode == 0);
+    {
+        ChildServer server(kBinary, {"--data-dir", data, "--cookie-samesite", "none"});
+        auto client = server.client();
+        auto res = client.Post("/api/v1/users/login", R"({"username":"site","password":"password123"})",
+                               "application/json");
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        int cookies = 0;
+        for (const auto& [k, v] : res->headers)
+            if (k == "Set-Cookie") {
+                ++cookies;
+                CHECK(v.find("; SameSite=None; Secure") != std::string::npos);
+            }
+        CHECK(cookies == 2);
+    }
+    auto r = runProcess({kBinary, "serve", "--port", "0", "--cookie-samesite", "none", "--insecure-cookies",
+                         "--data-dir", data});
+    CHECK(r.exitCode == 2);
+    CHECK(r.err.find("--cookie-samesite none needs Secure cookies") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.out.find("listening") == std::string::npos);
+    auto unknown = runProcess({kBinary, "serve", "--port", "0", "--cookie-samesite", "sometimes", "--data-dir", data});
+    CHECK(unknown.exitCode == 2);
+    CHECK(unknown.err.find("--cookie-samesite") != std::string::npos);
+}
+
 TEST_CASE("the data directory is 0700 and its files 0600") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();

@@ -73,9 +73,12 @@ TEST_CASE("subscriber and subscription lists page with page and limit") {
     auto all = dataOf(client.Get(kSubs + "/c/" + star.id, bearer(star.token)));
     REQUIRE(all.size() == 3);
     std::set<std::string> names;
-    for (const auto& u : all) {
-        names.insert(u["username"].get<std::string>());
-        CHECK_FALSE(u.contains("password"));
+    // Items are subscription records since issue 10 (was: the subscriber users).
+    for (const auto& item : all) {
+        names.insert(item["subscriber"]["username"].get<std::string>());
+        CHECK(item["channel"]["username"] == "star");
+        CHECK_FALSE(item.dump().find("password") != std::string::npos);
+        CHECK_FALSE(item.dump().find("@x.io") != std::string::npos); // no e-mail of anybody
     }
     CHECK(names == std::set<std::string>{"fan_a", "fan_b", "fan_c"});
     auto page1 = dataOf(client.Get(kSubs + "/c/" + star.id + "?page=1&limit=2", bearer(star.token)));
@@ -89,7 +92,8 @@ TEST_CASE("subscriber and subscription lists page with page and limit") {
 
     auto following = dataOf(client.Get(kSubs + "/u/" + fans[0].id, bearer(star.token)));
     REQUIRE(following.size() == 1);
-    CHECK(following[0]["username"] == "star");
+    CHECK(following[0]["channel"]["username"] == "star");
+    CHECK(following[0]["subscriber"]["_id"] == fans[0].id);
     CHECK(dataOf(client.Get(kSubs + "/u/" + star.id, bearer(star.token))).empty());
 }
 

@@ -215,8 +215,8 @@ TEST_CASE("deleting a user removes sessions, subscriptions and history with it")
     store.createUser(gone, {});
     store.createUser(stays, {});
     store.createSession(makeSession(gone.id, "g1", nowMs() + 60000));
-    store.toggleSubscription(gone.id, stays.id, nowMs());
-    store.toggleSubscription(stays.id, gone.id, nowMs());
+    store.toggleSubscription(gone.id, stays.id, newObjectId(), nowMs());
+    store.toggleSubscription(stays.id, gone.id, newObjectId(), nowMs());
     store.recordWatch(gone.id, "v", nowMs(), 10);
     auto removed = store.deleteUser(gone.id);
     REQUIRE(removed);
