@@ -93,8 +93,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--cookie-samesite", s.cookieSameSite,
                     "SameSite of the session cookies: lax, strict, or none for a front end on another site"
                     " (none needs Secure cookies)")
-        ->envname("USERSVC_COOKIE_SAMESITE")
-        ->check(CLI::IsMember({"lax", "strict", "none"}, CLI::ignore_case))
+        ->envname("USERSVC_COOKIE_SAMESITE") // checked by HttpServer, with --insecure-cookies
         ->capture_default_str();
     cmd->add_option("--json-limit", args->jsonLimit, "Largest JSON or urlencoded body")
         ->envname("USERSVC_JSON_LIMIT")
