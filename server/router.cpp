@@ -61,19 +61,19 @@ Router::SplitPath Router::split(std::string_view path) {
     SplitPath out;
     out.valid = !path.empty() && path[0] == '/';
     if (!out.valid) return out;
-    out.exact = splitPath(path);
-    out.express = out.exact;
-    if (out.express.size() > 1 && out.express.back().empty()) out.express.pop_back(); // one trailing slash
+    out.parts = splitPath(path);
+    out.trailingSlash = out.parts.size() > 1 && out.parts.back().empty();
     return out;
 }
 
 bool Router::match(const Route& route, const SplitPath& path, std::vector<std::string>* params) {
     if (!path.valid) return false;
     bool express = route.matching == PathMatch::ExpressDefaults;
-    const auto& parts = express ? path.express : path.exact;
-    if (parts.size() != route.segments.size()) return false;
+    const auto& parts = path.parts;
+    std::size_t count = parts.size() - (express && path.trailingSlash ? 1 : 0); // Express ignores one
+    if (count != route.segments.size()) return false;
     std::vector<std::string> values;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         const auto& seg = route.segments[i];
         if (!seg.empty() && seg[0] == ':') {
             if (parts[i].empty()) return false;

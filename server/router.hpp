@@ -54,8 +54,8 @@ public:
 private:
     struct SplitPath {
         bool valid = false;
-        std::vector<std::string> exact;   // the segments as sent
-        std::vector<std::string> express; // the same without one trailing empty segment
+        std::vector<std::string> parts; // the segments as sent
+        bool trailingSlash = false;     // the last segment is empty ("/a/b/")
     };
     static SplitPath split(std::string_view path);
     static bool match(const Route& route, const SplitPath& path, std::vector<std::string>* params);
