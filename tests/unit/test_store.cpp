@@ -4,6 +4,7 @@
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
@@ -252,4 +253,32 @@ TEST_CASE("profile updates refuse names taken by others and apply only given fie
     ProfileChange self;
     self.email = "lena@example.com";
     CHECK_NOTHROW(store.updateProfile(a.id, self, nowMs()));
+}
+
+TEST_CASE("subscriptions made before schema 3 get an ObjectId-shaped id from their creation second") {
+    test::TempDir dir;
+    auto file = dir.path() / "usersvc.db";
+    auto fan = makeUser("early_fan"), star = makeUser("early_star");
+    const std::int64_t subscribedAt = 1732000005000; // 0x673c3905 seconds
+    {
+        SqliteStore store(file);
+        store.createUser(fan, {});
+        store.createUser(star, {});
+        store.toggleSubscription(fan.id, star.id, newObjectId(), subscribedAt);
+    }
+    {
+        // Take the store back to schema 2, as a store from before issue 10 was.
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec("DROP INDEX subscriptions_by_id; ALTER TABLE subscriptions DROP COLUMN id; PRAGMA user_version = 2");
+    }
+    SqliteStore store(file);
+    CHECK(store.schemaVersion() == 3);
+    auto list = store.listSubscriptions(fan.id, 0, 10);
+    REQUIRE(list.size() == 1);
+    CHECK(isObjectId(list[0].id));
+    CHECK(list[0].id.substr(0, 8) == "673c3905");
+    CHECK(list[0].createdAtMs == subscribedAt);
+    CHECK(list[0].channel.username == "early_star");
+    CHECK(list[0].subscriber.username == "early_fan");
+    CHECK(store.listSubscribers(star.id, 0, 10)[0].id == list[0].id);
 }
