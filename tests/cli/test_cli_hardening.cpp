@@ -183,13 +183,9 @@ TEST_CASE("--cookie-samesite none sets SameSite=None with Secure, and is refused
                                "application/json");
         REQUIRE(res);
         REQUIRE(res->status == 200);
-        int cookies = 0;
-        for (const auto& [k, v] : res->headers)
-            if (k == "Set-Cookie") {
-                ++cookies;
-                CHECK(v.find("; SameSite=None; Secure") != std::string::npos);
-            }
-        CHECK(cookies == 2);
+        auto cookies = setCookiesOf(*res);
+        CHECK(cookies.size() == 2);
+        for (const auto& c : cookies) CHECK(c.find("; SameSite=None; Secure") != std::string::npos);
     }
     auto r = runProcess({kBinary, "serve", "--port", "0", "--cookie-samesite", "none", "--insecure-cookies",
                          "--data-dir", data});

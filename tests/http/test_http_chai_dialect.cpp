@@ -46,8 +46,7 @@ Session loginAs(httplib::Client& client, const std::string& identifier) {
     REQUIRE(res);
     REQUIRE_MESSAGE(res->status == 200, res->body);
     Session s{parseJson(res->body)["data"], ""};
-    for (const auto& [k, v] : res->headers)
-        if (k == "Set-Cookie") s.cookie += (s.cookie.empty() ? "" : "; ") + v.substr(0, v.find(';'));
+    for (const auto& c : setCookiesOf(*res)) s.cookie += (s.cookie.empty() ? "" : "; ") + c.substr(0, c.find(';'));
     return s;
 }
 
@@ -278,13 +277,9 @@ TEST_CASE("--cookie-samesite sets the attribute of both cookies, and none needs 
     auto res = client.Post(kUsers + "/login", R"({"username":"john_doe","password":"password123"})", kJson);
     REQUIRE(res);
     REQUIRE(res->status == 200);
-    int cookies = 0;
-    for (const auto& [k, v] : res->headers)
-        if (k == "Set-Cookie") {
-            ++cookies;
-            CHECK(v.find("; SameSite=Strict") != std::string::npos);
-        }
-    CHECK(cookies == 2);
+    auto cookies = setCookiesOf(*res);
+    CHECK(cookies.size() == 2);
+    for (const auto& c : cookies) CHECK(c.find("; SameSite=Strict") != std::string::npos);
 
     // SameSite=None without Secure is dropped by browsers: refused before serving.
     http::ServerSettings insecureNone;

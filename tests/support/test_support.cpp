@@ -208,4 +208,11 @@ httplib::Client ChildServer::client() const {
 
 nlohmann::json parseJson(const std::string& body) { return nlohmann::json::parse(body); }
 
+std::vector<std::string> setCookiesOf(const httplib::Response& res) {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : res.headers)
+        if (name == "Set-Cookie") out.push_back(value);
+    return out;
+}
+
 } // namespace usersvc::test

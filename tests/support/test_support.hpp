@@ -89,4 +89,7 @@ private:
 
 nlohmann::json parseJson(const std::string& body);
 
+// The values of every Set-Cookie header of a response, in order.
+std::vector<std::string> setCookiesOf(const httplib::Response& res);
+
 } // namespace usersvc::test
