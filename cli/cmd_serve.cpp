@@ -120,7 +120,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         Core core(g.coreSettings());
         if (int removed = core.media().removeOrphanedTemps(); removed > 0)
             http::logEvent("info", "", "removed " + std::to_string(removed) + " unfinished uploads left by a crash");
-        if (!args->seed.empty() && core.store().countUsers() == 0) {
+        if (!args->seed.empty() && core.status().users() == 0) {
             auto report = runImport(core, args->seed, OnConflict::Skip, 5000, false);
             for (const auto& p : report.problems)
                 http::logEvent("warn", "", "seed line " + std::to_string(p.line) + ": " + p.message);

@@ -47,7 +47,7 @@ struct SessionRecord {
 // What became of one record of a bulk import.
 struct ImportOutcome {
     bool inserted = false;
-    std::vector<FieldError> conflicts; // the unique fields already taken
+    std::vector<std::string> takenFields; // "_id", "username", "email" already taken
 };
 
 // Which stored image of a user.

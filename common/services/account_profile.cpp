@@ -6,6 +6,7 @@
 #include "media/media_store.hpp"
 #include "security/password.hpp"
 #include "services/account_service.hpp"
+#include "services/store_writes.hpp"
 #include "storage/store.hpp"
 
 namespace usersvc {
@@ -42,16 +43,24 @@ User AccountService::updateProfile(const std::string& userId, const ProfileInput
     if (input.email) change.email = checkEmail(*input.email, errors);
     if (input.fullName) change.fullName = checkFullName(*input.fullName, errors);
     throwIfInvalid(errors);
-    return store_.updateProfile(userId, change, nowMs());
+    try {
+        return store_.updateProfile(userId, change, nowMs());
+    } catch (const UniqueConflict& e) {
+        throw takenError(e.fields);
+    }
 }
 
 User AccountService::updateImage(const std::string& userId, ImageSlot slot, std::unique_ptr<StagedImage> image) {
     const char* field = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
     if (!image) throw Error(Code::Invalid, std::string(field) + " file is required", {{field, "File is required"}});
-    image->finish();
-    WriteHooks hooks{[&] { image->publish(); }, [&] { image->unpublish(); }};
-    std::string previous = store_.replaceImage(userId, slot, image->reference(), nowMs(), hooks);
-    if (previous != image->reference()) releaseImages({previous});
+    // Point the slot at the new image, publish it, commit; else unpublish under the lock.
+    auto tx = store_.beginWrite();
+    auto previous = tx->setImage(userId, slot, image->reference(), nowMs());
+    if (!previous) throw Error(Code::NotFound, "No such user");
+    PublishedImages published{image.get()};
+    tx->commit();
+    published.keep();
+    if (*previous != image->reference()) releaseImages({*previous});
     auto user = store_.findUserById(userId);
     if (!user) throw Error(Code::NotFound, "No such user");
     return *user;
@@ -66,7 +75,7 @@ UserRecord AccountService::deleteUser(std::string_view userRef) {
 }
 
 void AccountService::releaseImages(const std::vector<std::string>& references) {
-    store_.releaseMedia(references, [&](const std::string& ref) { media_.remove(ref); });
+    releaseUnreferenced(store_, media_, references);
 }
 
 std::vector<SessionRecord> AccountService::openSessions(std::string_view userRef) {

@@ -8,6 +8,7 @@
 #include "security/password.hpp"
 #include "security/sealer.hpp"
 #include "security/token.hpp"
+#include "services/store_writes.hpp"
 #include "storage/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -37,33 +38,28 @@ User AccountService::registerUser(RegistrationInput& in) {
 
     // A cheap early answer for taken names, before paying for bcrypt; the
     // transaction below checks again under the write lock.
-    std::vector<FieldError> taken;
-    if (store_.findUserByUsername(user.username)) taken.push_back({"username", "Username is already taken"});
-    if (store_.findUserByEmail(user.email)) taken.push_back({"email", "Email is already registered"});
-    if (!taken.empty()) throw Error(Code::Conflict, "User with this username or email already exists", taken);
+    std::vector<std::string> taken;
+    if (store_.findUserByUsername(user.username)) taken.push_back("username");
+    if (store_.findUserByEmail(user.email)) taken.push_back("email");
+    if (!taken.empty()) throw takenError(taken);
 
     user.passwordHash = hasher_.hash(in.password);
     user.id = newObjectId();
     user.createdAtMs = user.updatedAtMs = nowMs();
-    if (in.avatar) {
-        in.avatar->finish();
-        user.avatar = in.avatar->reference();
-    }
-    if (in.coverImage) {
-        in.coverImage->finish();
-        user.coverImage = in.coverImage->reference();
-    }
+    if (in.avatar) user.avatar = in.avatar->reference();
+    if (in.coverImage) user.coverImage = in.coverImage->reference();
 
-    WriteHooks hooks;
-    hooks.publish = [&] {
-        if (in.avatar) in.avatar->publish();
-        if (in.coverImage) in.coverImage->publish();
-    };
-    hooks.unpublish = [&] {
-        if (in.avatar) in.avatar->unpublish();
-        if (in.coverImage) in.coverImage->unpublish();
-    };
-    store_.createUser(user, hooks);
+    // Insert, publish the images, commit; on any failure the images are
+    // unpublished while the write lock is still held, then the insert rolls back.
+    auto tx = store_.beginWrite();
+    try {
+        tx->insertUser(user);
+    } catch (const UniqueConflict& e) {
+        throw takenError(e.fields);
+    }
+    PublishedImages images{in.avatar.get(), in.coverImage.get()};
+    tx->commit();
+    images.keep();
     return user;
 }
 

@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 #include "media/media_store.hpp"
+#include "services/store_writes.hpp"
 #include "storage/store.hpp"
 
 #include <fcntl.h>
@@ -89,7 +90,7 @@ BackupReport BackupService::restore(const fs::path& file) {
         std::string ref = fs::relative(entry.path(), media_.dir()).string();
         if (entry.is_regular_file() && MediaStore::kindOfReference(ref)) present.push_back(ref);
     }
-    store_.releaseMedia(present, [&](const std::string& ref) { media_.remove(ref); });
+    releaseUnreferenced(store_, media_, present);
     report.users = store_.countUsers();
     return report;
 }

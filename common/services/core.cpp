@@ -34,6 +34,6 @@ Core::Core(const CoreSettings& settings)
       hasher_(settings.bcryptCost, settings.bcryptConcurrency), secret_(secretFor(settings)), tokens_(secret_),
       sealer_(secret_, "refresh-replay"), accounts_(store_, media_, hasher_, tokens_, sealer_, settings.accounts),
       subscriptions_(store_, accounts_), history_(store_), importer_(store_, hasher_, media_),
-      backups_(store_, media_) {}
+      backups_(store_, media_), status_(store_, hasher_) {}
 
 } // namespace usersvc

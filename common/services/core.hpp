@@ -9,6 +9,7 @@
 #include "services/backup_service.hpp"
 #include "services/history_service.hpp"
 #include "services/import_service.hpp"
+#include "services/status_service.hpp"
 #include "services/subscription_service.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -26,21 +27,22 @@ struct CoreSettings {
     AccountSettings accounts;
 };
 
+// The faces (server routes, CLI subcommands) reach the store only through these
+// services. MediaStore is handed out too: HTTP uploads stream into staged
+// images while the body arrives, before any service is called.
 class Core {
 public:
     // Creates the data directory (0700), opens and migrates the store.
     explicit Core(const CoreSettings& settings);
 
     const CoreSettings& settings() const { return settings_; }
-    SqliteStore& store() { return store_; }
     MediaStore& media() { return media_; }
-    PasswordHasher& hasher() { return hasher_; }
-    TokenSigner& tokens() { return tokens_; }
     AccountService& accounts() { return accounts_; }
     SubscriptionService& subscriptions() { return subscriptions_; }
     HistoryService& history() { return history_; }
     ImportService& importer() { return importer_; }
     BackupService& backups() { return backups_; }
+    StatusService& status() { return status_; }
 
 private:
     CoreSettings settings_;
@@ -55,6 +57,7 @@ private:
     HistoryService history_;
     ImportService importer_;
     BackupService backups_;
+    StatusService status_;
 };
 
 } // namespace usersvc

@@ -7,6 +7,7 @@
 #include "media/media_store.hpp"
 #include "security/password.hpp"
 #include "services/json_records.hpp"
+#include "services/store_writes.hpp"
 #include "storage/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -145,8 +146,7 @@ ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& o
                 ++report.imported;
                 continue;
             }
-            std::string why;
-            for (const auto& c : outcomes[i].conflicts) why += (why.empty() ? "" : "; ") + c.message;
+            std::string why = takenReason(outcomes[i].takenFields, users[i]);
             if (options.onConflict == OnConflict::Skip) {
                 ++report.skipped;
                 note(report, batch[i].line, "skipped: " + why);

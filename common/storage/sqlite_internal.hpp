@@ -100,18 +100,6 @@ inline void bindUserRow(SQLite::Statement& insert, const UserRecord& u) {
     insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
 }
 
-// Runs `hooks.publish` and commits; on any failure runs `hooks.unpublish` while
-// the write lock is still held (the transaction rolls back when `tx` goes).
-inline void commitWithHooks(SQLite::Transaction& tx, const WriteHooks& hooks) {
-    try {
-        if (hooks.publish) hooks.publish();
-        tx.commit();
-    } catch (...) {
-        if (hooks.unpublish) hooks.unpublish();
-        throw;
-    }
-}
-
 inline std::string likePattern(const std::string& text) {
     std::string out = "%";
     for (char c : text) {
@@ -170,5 +158,30 @@ private:
     std::vector<SQLite::Statement*> used_;
 };
 
+// Users-table statements shared by the store and its write transaction
+// (sqlite_users.cpp). The unique fields of `user` ("_id", "username", "email")
+// that a user other than `exceptId` holds; an absent value is not compared.
+std::vector<std::string> takenUniqueFields(SqliteStore::Lease& lease, const std::optional<std::string>& id,
+                                           const std::optional<std::string>& username,
+                                           const std::optional<std::string>& email, const std::string& exceptId = "");
+
+// BEGIN IMMEDIATE on one leased connection until commit or destruction (which
+// rolls back). Members go in reverse order: the transaction ends before the
+// connection returns to the pool.
+class SqliteWriteTransaction final : public WriteTransaction {
+public:
+    explicit SqliteWriteTransaction(SqliteStore& store)
+        : lease_(store), tx_(lease_.db(), SQLite::TransactionBehavior::IMMEDIATE) {}
+
+    void insertUser(const UserRecord& user) override;
+    std::optional<std::string> setImage(const std::string& userId, ImageSlot slot, const std::string& reference,
+                                        std::int64_t nowMs) override;
+    bool isMediaReferenced(const std::string& reference) override;
+    void commit() override;
+
+private:
+    SqliteStore::Lease lease_;
+    SQLite::Transaction tx_;
+};
 
 } // namespace usersvc

@@ -20,19 +20,23 @@ public:
     explicit SqliteStore(std::filesystem::path dbFile, int busyTimeoutMs = 15000);
     ~SqliteStore() override;
 
-    void createUser(const UserRecord& user, const WriteHooks& hooks) override;
-    std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) override;
-    bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
-                             const std::string& newHash) override;
-    void backupTo(const std::string& file,
-                  const std::function<void(const std::vector<std::string>&)>& whileLocked) override;
-    void restoreFrom(const std::string& file) override;
-    std::int64_t countUsers() override;
-    std::int64_t countOpenSessions(std::int64_t nowMs) override;
+    std::unique_ptr<WriteTransaction> beginWrite() override; // sqlite_store.cpp
+
+    // users: sqlite_users.cpp
     std::optional<UserRecord> findUserById(const std::string& id) override;
     std::optional<UserRecord> findUserByUsername(const std::string& username) override;
     std::optional<UserRecord> findUserByEmail(const std::string& email) override;
+    UserRecord updateProfile(const std::string& userId, const ProfileChange& change, std::int64_t nowMs) override;
+    int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                        const std::string& keepSessionId) override;
+    bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
+                             const std::string& newHash) override;
+    std::optional<UserRecord> deleteUser(const std::string& userId) override;
+    void listUsers(const UserQuery& query, std::int64_t nowMs,
+                   const std::function<bool(const UserListing&)>& each) override;
+    std::int64_t countUsers() override;
 
+    // sessions: sqlite_sessions.cpp
     void createSession(const SessionRecord& session) override;
     std::optional<SessionRecord> findSession(const std::string& sessionId) override;
     std::optional<SessionRecord> findSessionByRefreshHash(const std::string& refreshHash) override;
@@ -41,21 +45,13 @@ public:
     bool revokeSession(const std::string& sessionId, std::int64_t nowMs) override;
     int revokeUserSessions(const std::string& userId, std::int64_t nowMs,
                            const std::string& keepSessionId) override;
-
     bool rotateRefresh(const std::string& sessionId, const std::string& oldHash,
                        const SessionRecord& next) override;
     std::optional<SessionRecord> findSessionByRetiredRefreshHash(const std::string& refreshHash) override;
     std::vector<SessionRecord> listOpenSessions(const std::string& userId, std::int64_t nowMs) override;
+    std::int64_t countOpenSessions(std::int64_t nowMs) override;
 
-    int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                        const std::string& keepSessionId) override;
-    UserRecord updateProfile(const std::string& userId, const ProfileChange& change, std::int64_t nowMs) override;
-    std::string replaceImage(const std::string& userId, ImageSlot slot, const std::string& reference,
-                             std::int64_t nowMs, const WriteHooks& hooks) override;
-    std::optional<UserRecord> deleteUser(const std::string& userId) override;
-    void releaseMedia(const std::vector<std::string>& references,
-                      const std::function<void(const std::string&)>& remove) override;
-
+    // social: sqlite_social.cpp
     bool toggleSubscription(const std::string& subscriberId, const std::string& channelId, const std::string& newId,
                             std::int64_t nowMs) override;
     bool isSubscribed(const std::string& subscriberId, const std::string& channelId) override;
@@ -64,13 +60,15 @@ public:
     std::vector<Subscription> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
                                                 std::int64_t limit) override;
     UserCounts countsFor(const std::string& userId, std::int64_t nowMs) override;
-
     std::int64_t recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
-                     std::int64_t keep) override;
+                             std::int64_t keep) override;
     std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) override;
 
-    void listUsers(const UserQuery& query, std::int64_t nowMs,
-                   const std::function<bool(const UserListing&)>& each) override;
+    // maintenance: sqlite_maintenance.cpp
+    std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) override;
+    void backupTo(const std::string& file,
+                  const std::function<void(const std::vector<std::string>&)>& whileLocked) override;
+    void restoreFrom(const std::string& file) override;
     bool ping() override;
 
     int schemaVersion();

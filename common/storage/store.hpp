@@ -1,15 +1,31 @@
 #pragma once
-// What the services need from persistence. SQL lives behind this interface only
-// (storage/sqlite_store.cpp); a PostgreSQL store can implement it later.
+// What the services need from persistence, grouped by table as the SQLite store
+// files are (storage/sqlite_<group>.cpp): users, sessions, social
+// (subscriptions and history), maintenance. SQL lives behind this interface
+// only; a PostgreSQL store implements the same methods and passes the same
+// contract suite (tests/contract).
+//
+// The store words no user-facing message: a write that finds a unique field
+// taken throws UniqueConflict naming the fields, and the services say what it
+// means (services/conflicts.hpp).
 #include "domain/user.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace usersvc {
+
+// Unique fields a write found taken by another user: "_id", "username", "email".
+struct UniqueConflict : std::runtime_error {
+    explicit UniqueConflict(std::vector<std::string> takenFields)
+        : std::runtime_error("unique field taken"), fields(std::move(takenFields)) {}
+    std::vector<std::string> fields;
+};
 
 struct UserQuery {
     std::string search;  // substring of username, email or fullName; "" for all
@@ -17,60 +33,74 @@ struct UserQuery {
     std::int64_t limit = -1; // -1: no limit
 };
 
-struct WriteHooks {
-    std::function<void()> publish;
-    std::function<void()> unpublish;
+// A write transaction the service holds while it composes a use case: the
+// store's write lock is held from begin (SQLite: BEGIN IMMEDIATE) to the end,
+// and it rolls back on destruction unless committed. Media files are published
+// and released inside one, so deciding whether a file is still needed never
+// races another writer.
+class WriteTransaction {
+public:
+    virtual ~WriteTransaction() = default;
+
+    // users
+    // Throws UniqueConflict naming every taken field (id, username, email).
+    virtual void insertUser(const UserRecord& user) = 0;
+    // Points the slot at `reference`; returns the reference it replaced, or
+    // nothing when there is no such user.
+    virtual std::optional<std::string> setImage(const std::string& userId, ImageSlot slot,
+                                                const std::string& reference, std::int64_t nowMs) = 0;
+    // True when some user's avatar or cover is `reference`.
+    virtual bool isMediaReferenced(const std::string& reference) = 0;
+
+    virtual void commit() = 0;
 };
 
 class Store {
 public:
     virtual ~Store() = default;
 
-    // Inserts `user` in one write transaction. Throws Error{Conflict} naming the
-    // taken field(s). After the insert and before the commit, while the write lock
-    // is held, it runs `hooks.publish` (media files move into place there); when
-    // anything fails after that it runs `hooks.unpublish`, still under the lock, so
-    // deciding whether a file is still needed never races another writer.
-    virtual void createUser(const UserRecord& user, const WriteHooks& hooks) = 0;
+    // Begins a write transaction (blocks while another writer holds the lock,
+    // up to the busy timeout).
+    virtual std::unique_ptr<WriteTransaction> beginWrite() = 0;
 
-    // Inserts many users in one write transaction, each record entirely or not
-    // at all. A record whose _id, username or email is taken is left out and
-    // reported; with `stopAtConflict` nothing after it is attempted.
-    virtual std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) = 0;
-
-    // Replaces the hash only if it is still `oldHash` (login re-hashing at a new cost).
-    virtual bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
-                                     const std::string& newHash) = 0;
-
-    // Copies the whole store into `file` (SQLite backup API) while holding the
-    // write lock, and runs `whileLocked` with the media references the copy holds,
-    // so no image they name can be deleted before it is copied.
-    virtual void backupTo(const std::string& file,
-                          const std::function<void(const std::vector<std::string>&)>& whileLocked) = 0;
-    // Replaces the whole store with the content of `file` (checked first).
-    virtual void restoreFrom(const std::string& file) = 0;
-    virtual std::int64_t countUsers() = 0;
-    virtual std::int64_t countOpenSessions(std::int64_t nowMs) = 0;
-
+    // ---- users (sqlite_users.cpp)
     virtual std::optional<UserRecord> findUserById(const std::string& id) = 0;
     virtual std::optional<UserRecord> findUserByUsername(const std::string& username) = 0;
     virtual std::optional<UserRecord> findUserByEmail(const std::string& email) = 0;
+    // Applies the given fields (already normalised). Throws UniqueConflict naming
+    // fields taken by another user, Error{NotFound} when the user is gone.
+    // Returns the new record.
+    virtual UserRecord updateProfile(const std::string& userId, const ProfileChange& change,
+                                     std::int64_t nowMs) = 0;
+    // Replaces the password hash and revokes every open session but
+    // `keepSessionId`, in one transaction. Returns how many sessions were revoked.
+    virtual int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                                const std::string& keepSessionId) = 0;
+    // Replaces the hash only if it is still `oldHash` (login re-hashing at a new cost).
+    virtual bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
+                                     const std::string& newHash) = 0;
+    // Deletes the user with sessions, subscriptions and history. Returns the
+    // removed record (for its image references), or nothing when there was none.
+    virtual std::optional<UserRecord> deleteUser(const std::string& userId) = 0;
+    // Calls `each` per user in id order until it returns false. Streams: memory
+    // does not grow with the number of users.
+    virtual void listUsers(const UserQuery& query, std::int64_t nowMs,
+                           const std::function<bool(const UserListing&)>& each) = 0;
+    virtual std::int64_t countUsers() = 0;
 
+    // ---- sessions (sqlite_sessions.cpp)
     virtual void createSession(const SessionRecord& session) = 0;
     virtual std::optional<SessionRecord> findSession(const std::string& sessionId) = 0;
     virtual std::optional<SessionRecord> findSessionByRefreshHash(const std::string& refreshHash) = 0;
-
     // The user of session `sessionId` when that session is neither revoked nor
     // expired at `nowMs`; the check behind every authenticated request.
     virtual std::optional<UserRecord> findUserOfActiveSession(const std::string& sessionId,
                                                               std::int64_t nowMs) = 0;
-
     // True when the session was open and is now revoked.
     virtual bool revokeSession(const std::string& sessionId, std::int64_t nowMs) = 0;
     // Revokes every open session of the user except `keepSessionId`; returns how many.
     virtual int revokeUserSessions(const std::string& userId, std::int64_t nowMs,
                                    const std::string& keepSessionId = "") = 0;
-
     // Rotates the session's refresh token from `oldHash` to `next.refreshHash`
     // (also its expiry, last use, client, replay answer) and retires the old hash.
     // False when the session no longer holds `oldHash` (rotated concurrently, revoked).
@@ -80,27 +110,9 @@ public:
     virtual std::optional<SessionRecord> findSessionByRetiredRefreshHash(const std::string& refreshHash) = 0;
     // Open (neither revoked nor expired) sessions of a user, newest first.
     virtual std::vector<SessionRecord> listOpenSessions(const std::string& userId, std::int64_t nowMs) = 0;
+    virtual std::int64_t countOpenSessions(std::int64_t nowMs) = 0;
 
-    // Replaces the password hash and revokes every open session but `keepSessionId`,
-    // in one transaction. Returns how many sessions were revoked.
-    virtual int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                                const std::string& keepSessionId) = 0;
-    // Applies the given fields (already normalised). Throws Error{Conflict} naming
-    // taken fields, Error{NotFound} when the user is gone. Returns the new record.
-    virtual UserRecord updateProfile(const std::string& userId, const ProfileChange& change,
-                                     std::int64_t nowMs) = 0;
-    // Points the slot at `reference` (published through `hooks` under the write
-    // lock). Returns the reference it replaced.
-    virtual std::string replaceImage(const std::string& userId, ImageSlot slot, const std::string& reference,
-                                     std::int64_t nowMs, const WriteHooks& hooks) = 0;
-    // Deletes the user with sessions, subscriptions and history. Returns the
-    // user's image references, or nothing when there was no such user.
-    virtual std::optional<UserRecord> deleteUser(const std::string& userId) = 0;
-    // For each reference no user points at any more, calls `remove` under the
-    // write lock (so no registration can be adopting the same file meanwhile).
-    virtual void releaseMedia(const std::vector<std::string>& references,
-                              const std::function<void(const std::string&)>& remove) = 0;
-
+    // ---- social: subscriptions and watch history (sqlite_social.cpp)
     // True when now subscribed (a new subscription with id `newId`), false when
     // the call unsubscribed.
     virtual bool toggleSubscription(const std::string& subscriberId, const std::string& channelId,
@@ -112,18 +124,24 @@ public:
     virtual std::vector<Subscription> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
                                                         std::int64_t limit) = 0;
     virtual UserCounts countsFor(const std::string& userId, std::int64_t nowMs) = 0;
-
     // Records a view (a repeat moves the video to the front), keeps the newest
     // `keep` entries of the user, and returns the time it stored for the view.
     virtual std::int64_t recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
-                             std::int64_t keep) = 0;
+                                     std::int64_t keep) = 0;
     virtual std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) = 0;
 
-    // Calls `each` per user in id order until it returns false. Streams: memory
-    // does not grow with the number of users.
-    virtual void listUsers(const UserQuery& query, std::int64_t nowMs,
-                           const std::function<bool(const UserListing&)>& each) = 0;
-
+    // ---- maintenance: import, backup, restore, health (sqlite_maintenance.cpp)
+    // Inserts many users in one write transaction, each record entirely or not
+    // at all. A record whose _id, username or email is taken is left out and
+    // reported; with `stopAtConflict` nothing after it is attempted.
+    virtual std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) = 0;
+    // Copies the whole store into `file` while holding the write lock, and runs
+    // `whileLocked` with the media references the copy holds, so no image they
+    // name can be deleted before it is copied.
+    virtual void backupTo(const std::string& file,
+                          const std::function<void(const std::vector<std::string>&)>& whileLocked) = 0;
+    // Replaces the whole store with the content of `file` (checked first).
+    virtual void restoreFrom(const std::string& file) = 0;
     // True when the store answers a trivial query.
     virtual bool ping() = 0;
 };

@@ -1,4 +1,3 @@
-#include "domain/clock.hpp"
 #include "envelope.hpp"
 #include "http_server.hpp"
 #include "services/core.hpp"
@@ -7,7 +6,7 @@ namespace usersvc::http {
 
 void registerHealthRoutes(Router& router, RouteContext& ctx) {
     router.add("GET", "/api/v1/healthcheck", [&ctx](Exchange& ex) {
-        if (ctx.core.store().ping())
+        if (ctx.core.status().storeAnswers())
             sendData(ex.res, 200, "OK", {{"status", "ok"}});
         else
             sendError(ex.res, 503, "Store unavailable");
@@ -41,10 +40,9 @@ void registerOpenApiRoute(Router& router, RouteContext& ctx) {
 // Prometheus text format; registered only with --metrics.
 void registerMetricsRoute(Router& router, RouteContext& ctx) {
     router.add("GET", "/metrics", [&ctx](Exchange& ex) {
-        auto now = nowMs();
+        auto& status = ctx.core.status();
         ex.res.status = 200;
-        ex.res.set_content(ctx.metrics.render(ctx.core.hasher().waiting(), ctx.core.store().countUsers(),
-                                              ctx.core.store().countOpenSessions(now)),
+        ex.res.set_content(ctx.metrics.render(status.hashesWaiting(), status.users(), status.openSessions()),
                            "text/plain; version=0.0.4; charset=utf-8");
     });
 }

@@ -7,6 +7,7 @@
 #include "security/crypto.hpp"
 #include "security/secret.hpp"
 #include "security/token.hpp"
+#include "storage/sqlite_store.hpp"
 
 using namespace usersvc;
 using namespace usersvc::test;
@@ -260,7 +261,7 @@ TEST_CASE("routes that take text fields take multipart too, and nothing is half-
          multipart({{"oldPassword", "password123"}, {"newPassword", "password456"}}), 200, {}, {}, bearer(token)},
     });
     // The stray file left no user and no file: only john's two images remain.
-    CHECK(server.core().store().findUserByUsername("eve") == std::nullopt);
+    CHECK(SqliteStore(dir.path() / "usersvc.db").findUserByUsername("eve") == std::nullopt);
     CHECK(countFiles(dir.path() / "media") == 2);
     auto relog = client.Post(kUsers + "/login", R"({"username":"john_doe","password":"password456"})", kJson);
     REQUIRE(relog);

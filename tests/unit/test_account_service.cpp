@@ -1,5 +1,6 @@
 #include "domain/error.hpp"
 #include "services/core.hpp"
+#include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -58,7 +59,7 @@ TEST_CASE("register, login, authenticate, logout: the whole session life") {
     CHECK(auth.user.id == user.id);
     CHECK(auth.sessionId == session.sessionId);
     // Only the refresh token's hash is stored.
-    CHECK(core.store().findSession(session.sessionId)->refreshHash != session.refreshToken);
+    CHECK(SqliteStore(dir.path() / "usersvc.db").findSession(session.sessionId)->refreshHash != session.refreshToken);
 
     accounts.logoutSession(session.sessionId);
     CHECK(codeOf([&] { accounts.authenticate(session.accessToken); }) == Code::Unauthenticated);
@@ -220,7 +221,7 @@ TEST_CASE("refresh tokens rotate, a stale one revokes the session") {
     CHECK(codeOf([&] { core.accounts().refresh(third.refreshToken, {}); }) == Code::Unauthenticated);
     CHECK(codeOf([&] { core.accounts().authenticate(third.accessToken); }) == Code::Unauthenticated);
     // Only hashes are stored: the session row does not hold the token in clear.
-    auto session = core.store().findSession(first.sessionId);
+    auto session = SqliteStore(dir.path() / "usersvc.db").findSession(first.sessionId);
     CHECK(session->refreshHash.find(third.refreshToken) == std::string::npos);
     CHECK(session->replaySealed.find(third.refreshToken) == std::string::npos);
 }

@@ -1,4 +1,4 @@
-// SqliteStore: bulk import, re-hashing, backup and restore.
+// SqliteStore: bulk import, backup, restore and the health check.
 #include "storage/sqlite_internal.hpp"
 
 #include <SQLiteCpp/Backup.h>
@@ -13,8 +13,6 @@ std::vector<ImportOutcome> SqliteStore::importUsers(const std::vector<UserRecord
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto& insert = lease.statement(std::string(kInsertUser) + " ON CONFLICT DO NOTHING");
-        auto& taken = lease.statement("SELECT id = ?1, username = ?2, email = ?3 FROM users"
-                                    " WHERE id = ?1 OR username = ?2 OR email = ?3");
         std::vector<ImportOutcome> outcomes;
         outcomes.reserve(users.size());
         for (const auto& u : users) {
@@ -22,38 +20,12 @@ std::vector<ImportOutcome> SqliteStore::importUsers(const std::vector<UserRecord
             bindUserRow(insert, u);
             ImportOutcome outcome;
             outcome.inserted = insert.exec() == 1;
-            if (!outcome.inserted) {
-                taken.reset();
-                taken.bind(1, u.id);
-                taken.bind(2, u.username);
-                taken.bind(3, u.email);
-                bool id = false, name = false, email = false;
-                while (taken.executeStep()) {
-                    id |= taken.getColumn(0).getInt() != 0;
-                    name |= taken.getColumn(1).getInt() != 0;
-                    email |= taken.getColumn(2).getInt() != 0;
-                }
-                if (id) outcome.conflicts.push_back({"_id", "_id " + u.id + " already exists"});
-                if (name) outcome.conflicts.push_back({"username", "username " + u.username + " already exists"});
-                if (email) outcome.conflicts.push_back({"email", "email " + u.email + " already exists"});
-            }
+            if (!outcome.inserted) outcome.takenFields = takenUniqueFields(lease, u.id, u.username, u.email);
             outcomes.push_back(std::move(outcome));
             if (!outcomes.back().inserted && stopAtConflict) break;
         }
         tx.commit();
         return outcomes;
-    });
-}
-
-bool SqliteStore::replacePasswordHash(const std::string& userId, const std::string& oldHash,
-                                      const std::string& newHash) {
-    return guarded([&] {
-        Lease lease(*this);
-        auto& q = lease.statement("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
-        q.bind(1, newHash);
-        q.bind(2, userId);
-        q.bind(3, oldHash);
-        return q.exec() == 1;
     });
 }
 
@@ -102,21 +74,13 @@ void SqliteStore::restoreFrom(const std::string& file) {
     });
 }
 
-std::int64_t SqliteStore::countUsers() {
-    return guarded([&] {
+bool SqliteStore::ping() {
+    try {
         Lease lease(*this);
-        return lease.db().execAndGet("SELECT count(*) FROM users").getInt64();
-    });
-}
-
-std::int64_t SqliteStore::countOpenSessions(std::int64_t nowMs) {
-    return guarded([&] {
-        Lease lease(*this);
-        auto& q = lease.statement("SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > ?");
-        q.bind(1, static_cast<int64_t>(nowMs));
-        q.executeStep();
-        return q.getColumn(0).getInt64();
-    });
+        return lease.db().execAndGet("SELECT count(*) FROM sqlite_master").getInt() >= 0;
+    } catch (const std::exception&) {
+        return false;
+    }
 }
 
 } // namespace usersvc

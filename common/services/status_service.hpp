@@ -1,0 +1,28 @@
+#pragma once
+// What health checks, metrics and `serve --seed` ask of the running core, so
+// that the faces talk to services only, never to the store.
+#include <cstdint>
+
+namespace usersvc {
+
+class Store;
+class PasswordHasher;
+
+class StatusService {
+public:
+    StatusService(Store& store, PasswordHasher& hasher) : store_(store), hasher_(hasher) {}
+
+    // True when the store answers a trivial query.
+    bool storeAnswers();
+    std::int64_t users();
+    // Sessions neither revoked nor expired.
+    std::int64_t openSessions();
+    // bcrypt runs waiting for a core.
+    int hashesWaiting() const;
+
+private:
+    Store& store_;
+    PasswordHasher& hasher_;
+};
+
+} // namespace usersvc

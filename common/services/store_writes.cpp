@@ -1,0 +1,63 @@
+#include "services/store_writes.hpp"
+
+#include "media/media_store.hpp"
+#include "storage/store.hpp"
+
+namespace usersvc {
+
+namespace {
+std::string messageFor(const std::string& field) {
+    if (field == "username") return "Username is already taken";
+    if (field == "email") return "Email is already registered";
+    return "This _id is already taken";
+}
+
+std::string valueOf(const std::string& field, const UserRecord& r) {
+    if (field == "username") return r.username;
+    if (field == "email") return r.email;
+    return r.id;
+}
+} // namespace
+
+Error takenError(const std::vector<std::string>& fields) {
+    std::vector<FieldError> errors;
+    for (const auto& field : fields) errors.push_back({field, messageFor(field)});
+    return Error(Code::Conflict, "User with this username or email already exists", errors);
+}
+
+std::string takenReason(const std::vector<std::string>& fields, const UserRecord& record) {
+    std::string why;
+    for (const auto& field : fields)
+        why += (why.empty() ? "" : "; ") + field + " " + valueOf(field, record) + " already exists";
+    return why;
+}
+
+PublishedImages::PublishedImages(std::initializer_list<StagedImage*> images) {
+    for (auto* image : images) {
+        if (!image) continue;
+        // Recorded first: unpublish undoes only what publish created, so it is
+        // safe after a publish that failed half-way.
+        published_.push_back(image);
+        image->publish();
+    }
+}
+
+PublishedImages::~PublishedImages() {
+    if (kept_) return;
+    for (auto* image : published_) {
+        try {
+            image->unpublish();
+        } catch (...) {
+            // Best effort: a file left behind is swept as unreferenced later.
+        }
+    }
+}
+
+void releaseUnreferenced(Store& store, const MediaStore& media, const std::vector<std::string>& references) {
+    auto tx = store.beginWrite();
+    for (const auto& ref : references)
+        if (MediaStore::kindOfReference(ref) && !tx->isMediaReferenced(ref)) media.remove(ref);
+    tx->commit();
+}
+
+} // namespace usersvc

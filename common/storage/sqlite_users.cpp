@@ -1,0 +1,215 @@
+// SqliteStore: the users table (lookups, profile, password, deletion, listing)
+// and the users-table writes of a write transaction.
+#include "storage/sqlite_internal.hpp"
+
+namespace usersvc {
+
+namespace {
+const char* columnOf(ImageSlot slot) { return slot == ImageSlot::Avatar ? "avatar" : "cover_image"; }
+} // namespace
+
+std::vector<std::string> takenUniqueFields(SqliteStore::Lease& lease, const std::optional<std::string>& id,
+                                           const std::optional<std::string>& username,
+                                           const std::optional<std::string>& email, const std::string& exceptId) {
+    auto& q = lease.statement("SELECT coalesce(id = ?1, 0), coalesce(username = ?2, 0), coalesce(email = ?3, 0)"
+                              " FROM users WHERE (id = ?1 OR username = ?2 OR email = ?3) AND id <> ?4");
+    auto bindOptional = [&](int index, const std::optional<std::string>& value) {
+        if (value) q.bind(index, *value);
+        else q.bind(index);
+    };
+    bindOptional(1, id);
+    bindOptional(2, username);
+    bindOptional(3, email);
+    q.bind(4, exceptId);
+    bool idTaken = false, usernameTaken = false, emailTaken = false;
+    while (q.executeStep()) {
+        idTaken |= q.getColumn(0).getInt() != 0;
+        usernameTaken |= q.getColumn(1).getInt() != 0;
+        emailTaken |= q.getColumn(2).getInt() != 0;
+    }
+    q.reset();
+    std::vector<std::string> fields;
+    if (idTaken) fields.push_back("_id");
+    if (usernameTaken) fields.push_back("username");
+    if (emailTaken) fields.push_back("email");
+    return fields;
+}
+
+void SqliteWriteTransaction::insertUser(const UserRecord& u) {
+    guarded([&] {
+        auto taken = takenUniqueFields(lease_, u.id, u.username, u.email);
+        if (!taken.empty()) throw UniqueConflict(taken);
+        auto& insert = lease_.statement(kInsertUser);
+        bindUserRow(insert, u);
+        insert.exec();
+    });
+}
+
+std::optional<std::string> SqliteWriteTransaction::setImage(const std::string& userId, ImageSlot slot,
+                                                            const std::string& reference, std::int64_t nowMs) {
+    return guarded([&]() -> std::optional<std::string> {
+        const char* column = columnOf(slot);
+        auto& current = lease_.statement(std::string("SELECT ") + column + " FROM users WHERE id = ?");
+        current.bind(1, userId);
+        if (!current.executeStep()) return std::nullopt;
+        std::string previous = current.getColumn(0).getString();
+        current.reset();
+        auto& update =
+            lease_.statement(std::string("UPDATE users SET ") + column + " = ?, updated_at = ? WHERE id = ?");
+        update.bind(1, reference);
+        update.bind(2, static_cast<int64_t>(nowMs));
+        update.bind(3, userId);
+        update.exec();
+        return previous;
+    });
+}
+
+bool SqliteWriteTransaction::isMediaReferenced(const std::string& reference) {
+    return guarded([&] {
+        // The `<> ''` terms let SQLite use the partial indexes.
+        auto& q = lease_.statement("SELECT EXISTS (SELECT 1 FROM users WHERE avatar = ?1 AND avatar <> '')"
+                                   " OR EXISTS (SELECT 1 FROM users WHERE cover_image = ?1 AND cover_image <> '')");
+        q.bind(1, reference);
+        q.executeStep();
+        bool referenced = q.getColumn(0).getInt() != 0;
+        q.reset();
+        return referenced;
+    });
+}
+
+// `column` is one of a fixed set of names chosen in this file, never input.
+std::optional<UserRecord> SqliteStore::findUserBy(const char* column, const std::string& value) {
+    return guarded([&]() -> std::optional<UserRecord> {
+        Lease lease(*this);
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u." +
+                                            column + " = ?");
+        q.bind(1, value);
+        if (!q.executeStep()) return std::nullopt;
+        return readUser(q);
+    });
+}
+
+std::optional<UserRecord> SqliteStore::findUserById(const std::string& id) { return findUserBy("id", id); }
+std::optional<UserRecord> SqliteStore::findUserByUsername(const std::string& username) {
+    return findUserBy("username", username);
+}
+std::optional<UserRecord> SqliteStore::findUserByEmail(const std::string& email) {
+    return findUserBy("email", email);
+}
+
+UserRecord SqliteStore::updateProfile(const std::string& userId, const ProfileChange& change,
+                                      std::int64_t nowMs) {
+    return guarded([&] {
+        Lease lease(*this);
+        auto& db = lease.db();
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto taken = takenUniqueFields(lease, std::nullopt, change.username, change.email, userId);
+        if (!taken.empty()) throw UniqueConflict(taken);
+
+        auto& update = lease.statement("UPDATE users SET username = coalesce(?, username), email = coalesce(?, email),"
+                                     " full_name = coalesce(?, full_name), updated_at = ? WHERE id = ?");
+        auto bindOptional = [&](int index, const std::optional<std::string>& value) {
+            if (value) update.bind(index, *value);
+            else update.bind(index);
+        };
+        bindOptional(1, change.username);
+        bindOptional(2, change.email);
+        bindOptional(3, change.fullName);
+        update.bind(4, static_cast<int64_t>(nowMs));
+        update.bind(5, userId);
+        if (update.exec() != 1) throw Error(Code::NotFound, "No such user");
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
+        q.bind(1, userId);
+        q.executeStep();
+        UserRecord updated = readUser(q);
+        q.reset();
+        tx.commit();
+        return updated;
+    });
+}
+
+int SqliteStore::setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                                 const std::string& keepSessionId) {
+    return guarded([&] {
+        Lease lease(*this);
+        auto& db = lease.db();
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto& update = lease.statement("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?");
+        update.bind(1, hash);
+        update.bind(2, static_cast<int64_t>(nowMs));
+        update.bind(3, userId);
+        if (update.exec() != 1) throw Error(Code::NotFound, "No such user");
+        auto& revoke = lease.statement("UPDATE sessions SET revoked_at = ? "
+                                     "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
+        revoke.bind(1, static_cast<int64_t>(nowMs));
+        revoke.bind(2, userId);
+        revoke.bind(3, keepSessionId);
+        int revoked = revoke.exec();
+        tx.commit();
+        return revoked;
+    });
+}
+
+bool SqliteStore::replacePasswordHash(const std::string& userId, const std::string& oldHash,
+                                      const std::string& newHash) {
+    return guarded([&] {
+        Lease lease(*this);
+        auto& q = lease.statement("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
+        q.bind(1, newHash);
+        q.bind(2, userId);
+        q.bind(3, oldHash);
+        return q.exec() == 1;
+    });
+}
+
+std::optional<UserRecord> SqliteStore::deleteUser(const std::string& userId) {
+    return guarded([&]() -> std::optional<UserRecord> {
+        Lease lease(*this);
+        auto& db = lease.db();
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
+        q.bind(1, userId);
+        if (!q.executeStep()) return std::nullopt;
+        UserRecord user = readUser(q);
+        q.reset();
+        // Sessions, retired tokens, subscriptions both ways and history go by ON DELETE CASCADE.
+        auto& del = lease.statement("DELETE FROM users WHERE id = ?");
+        del.bind(1, userId);
+        del.exec();
+        tx.commit();
+        return user;
+    });
+}
+
+void SqliteStore::listUsers(const UserQuery& query, std::int64_t nowMs,
+                            const std::function<bool(const UserListing&)>& each) {
+    guarded([&] {
+        Lease lease(*this);
+        auto& q = lease.statement(
+            std::string("SELECT ") + kUserColumns +
+                ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
+                " AND s.expires_at > ?1) FROM users u WHERE u.id > ?2 AND (?3 = '' OR u.username LIKE ?4"
+                " ESCAPE '\\' OR u.email LIKE ?4 ESCAPE '\\' OR u.full_name LIKE ?4 ESCAPE '\\')"
+                " ORDER BY u.id LIMIT ?5");
+        q.bind(1, static_cast<int64_t>(nowMs));
+        q.bind(2, query.afterId);
+        q.bind(3, query.search);
+        q.bind(4, likePattern(query.search));
+        q.bind(5, static_cast<int64_t>(query.limit));
+        while (q.executeStep()) {
+            UserListing row;
+            row.user = readUser(q);
+            row.openSessions = q.getColumn(9).getInt64();
+            if (!each(row)) break;
+        }
+    });
+}
+
+std::int64_t SqliteStore::countUsers() {
+    return guarded([&] {
+        Lease lease(*this);
+        return lease.db().execAndGet("SELECT count(*) FROM users").getInt64();
+    });
+}
+
+} // namespace usersvc
