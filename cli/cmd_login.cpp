@@ -27,12 +27,12 @@ void addLoginCommand(CLI::App& app, GlobalOptions& g) {
         LoginInput input;
         if (!args->username.empty()) {
             input.identifierField = "username";
-            input.identifier = args->username;
+            input.identifier = LoginIdentifier::from(args->username);
         } else if (!args->email.empty()) {
             input.identifierField = "email";
-            input.identifier = args->email;
+            input.identifier = LoginIdentifier::from(args->email);
         } else if (!args->identifier.empty()) {
-            input.identifier = args->identifier;
+            input.identifier = LoginIdentifier::from(args->identifier);
         } else {
             throw Error(Code::Invalid, "give --identifier, --username or --email");
         }

@@ -62,6 +62,10 @@ AuthContext requireAuth(const httplib::Request& req, AccountService& accounts) {
     return accounts.authenticate(token);
 }
 
+RouteHandler authed(AccountService& accounts, AuthedHandler handler) {
+    return [&accounts, handler = std::move(handler)](Exchange& ex) { handler(ex, requireAuth(ex.req, accounts)); };
+}
+
 void setSessionCookies(httplib::Response& res, const IssuedSession& session, const CookiePolicy& policy) {
     res.set_header("Set-Cookie", cookie("accessToken", session.accessToken, session.accessTtlSeconds, policy));
     res.set_header("Set-Cookie", cookie("refreshToken", session.refreshToken, session.refreshTtlSeconds, policy));

@@ -1,5 +1,6 @@
 #pragma once
 // Where tokens travel over HTTP: the Authorization header and the session cookies.
+#include "router.hpp"
 #include "services/account_service.hpp"
 
 #include <httplib.h>
@@ -29,6 +30,11 @@ std::string accessTokenOf(const httplib::Request& req);
 
 // The caller's user and session; throws Error{Unauthenticated} (401).
 AuthContext requireAuth(const httplib::Request& req, AccountService& accounts);
+
+// Authentication bound in the route table: the handler runs only for a caller
+// with a live session, and gets it.
+using AuthedHandler = std::function<void(Exchange&, const AuthContext&)>;
+RouteHandler authed(AccountService& accounts, AuthedHandler handler);
 
 void setSessionCookies(httplib::Response& res, const IssuedSession& session, const CookiePolicy& policy);
 void clearSessionCookies(httplib::Response& res, const CookiePolicy& policy);

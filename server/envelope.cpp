@@ -65,8 +65,6 @@ void sendError(httplib::Response& res, int status, const std::string& message,
 
 void sendError(httplib::Response& res, const Error& error) {
     int status = statusFor(error.code);
-    if (error.code == Code::RateLimited && error.retryAfterSeconds > 0)
-        res.set_header("Retry-After", std::to_string(error.retryAfterSeconds));
     if (status >= 500) {
         sendError(res, status, reasonPhrase(status));
         return;

@@ -2,7 +2,9 @@
 
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
+#include "access_log.hpp"
 #include "envelope.hpp"
+#include "security_headers.hpp"
 #include "security/crypto.hpp"
 #include "services/core.hpp"
 #include "worker_pool.hpp"
@@ -16,10 +18,6 @@
 namespace usersvc::http {
 
 namespace {
-// Each request is handled start to finish on one worker thread, so the access
-// log can time it with a thread-local stamp set in the pre-routing hook.
-thread_local std::chrono::steady_clock::time_point tRequestStart;
-
 bool saneRequestId(const std::string& id) {
     return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -47,8 +45,17 @@ CookiePolicy cookiePolicyOf(const ServerSettings& s) {
 }
 } // namespace
 
+RouteHandler bindRoute(RouteContext& ctx, ContextHandler handler) {
+    return [handler, &ctx](Exchange& ex) { handler(ex, ctx); };
+}
+
+RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
+    return authed(ctx.core.accounts(),
+                  [handler, &ctx](Exchange& ex, const AuthContext& auth) { handler(ex, ctx, auth); });
+}
+
 HttpServer::HttpServer(Core& core, ServerSettings settings)
-    : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits),
+    : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits), cors_(settings_.corsOrigins),
       server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
     context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_,
@@ -91,22 +98,10 @@ void HttpServer::configure() {
     s.set_payload_max_length(hardLimit);
 
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        tRequestStart = std::chrono::steady_clock::now();
+        beginRequest();
         res.set_header("X-Request-Id", requestIdFor(req));
-        // CORS preflight for listed origins.
-        std::string origin = req.get_header_value("Origin");
-        if (req.method == "OPTIONS" && !origin.empty() && req.has_header("Access-Control-Request-Method") &&
-            std::find(settings_.corsOrigins.begin(), settings_.corsOrigins.end(), origin) !=
-                settings_.corsOrigins.end()) {
-            std::string allow = router_.allowedMethods(req.path);
-            if (allow.empty()) return httplib::Server::HandlerResponse::Unhandled;
-            res.status = 204;
-            res.set_header("Access-Control-Allow-Methods", allow);
-            res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Request-Id");
-            res.set_header("Access-Control-Max-Age", "600");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
+        return cors_.answerPreflight(req, res, router_) ? httplib::Server::HandlerResponse::Handled
+                                                        : httplib::Server::HandlerResponse::Unhandled;
     });
 
     auto plain = [this](const httplib::Request& req, httplib::Response& res) {
@@ -146,27 +141,13 @@ void HttpServer::configure() {
 
     s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", requestIdFor(req));
-        res.set_header("X-Content-Type-Options", "nosniff");
-        res.set_header("X-Frame-Options", "DENY");
-        res.set_header("Referrer-Policy", "no-referrer");
-        if (req.path.rfind("/media/", 0) != 0) res.set_header("Cache-Control", "no-store");
-        std::string origin = req.get_header_value("Origin");
-        if (!origin.empty() && std::find(settings_.corsOrigins.begin(), settings_.corsOrigins.end(), origin) !=
-                                   settings_.corsOrigins.end()) {
-            res.set_header("Access-Control-Allow-Origin", origin);
-            res.set_header("Access-Control-Allow-Credentials", "true");
-            res.set_header("Access-Control-Expose-Headers", "X-Request-Id");
-            res.set_header("Vary", "Origin");
-        }
+        addSecurityHeaders(req, res);
+        cors_.decorate(req, res);
     });
 
     if (settings_.accessLog || settings_.metrics) {
         s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-            double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tRequestStart)
-                            .count();
-            if (settings_.metrics) metrics_.recordRequest(req.method, matchedRoute(), res.status, ms / 1000);
-            if (settings_.accessLog) logAccess(req.method, req.path, res.status, ms, res.body.size(), requestIdOf(res));
-            clearMatchedRoute();
+            recordAccess(req, res, settings_.accessLog, settings_.metrics ? &metrics_ : nullptr);
         });
     }
 }

@@ -2,6 +2,7 @@
 // `usersvc serve`: cpp-httplib configured explicitly (thread pool, keep-alive,
 // timeouts, payload limits, TCP_NODELAY) in front of the Router.
 #include "auth.hpp"
+#include "cors.hpp"
 #include "log.hpp"
 #include "login_limiter.hpp"
 #include "metrics.hpp"
@@ -49,6 +50,14 @@ struct RouteContext {
     CookiePolicy cookies; // from insecureCookies and cookieSameSite
 };
 
+// Route-table binders the route files share: a handler with the context, and
+// one that runs only for a signed-in caller (authentication bound here, not
+// called inside each handler).
+using ContextHandler = void (*)(Exchange&, RouteContext&);
+using SignedInHandler = void (*)(Exchange&, RouteContext&, const AuthContext&);
+RouteHandler bindRoute(RouteContext& ctx, ContextHandler handler);
+RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler);
+
 class HttpServer {
 public:
     HttpServer(Core& core, ServerSettings settings);
@@ -73,6 +82,7 @@ private:
     Core& core_;
     ServerSettings settings_;
     LoginLimiter loginLimiter_;
+    CorsPolicy cors_;
     Metrics metrics_;
     std::unique_ptr<RouteContext> context_;
     Router router_;

@@ -1,5 +1,8 @@
 #include "login_limiter.hpp"
 
+#include "domain/error.hpp"
+#include "metrics.hpp"
+
 #include "domain/clock.hpp"
 
 #include <algorithm>
@@ -63,6 +66,33 @@ void LoginLimiter::sweep(std::int64_t now) {
     std::nth_element(starts.begin(), middle, starts.end());
     std::int64_t cutoff = *middle;
     std::erase_if(windows_, [&](const auto& e) { return e.second.startMs <= cutoff; });
+}
+
+RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHandler handler) {
+    return [&limiter, &metrics, handler = std::move(handler)](Exchange& ex) {
+        std::string key;
+        ex.beforeCredentialCheck = [&](const std::string& identifier) {
+            if (auto wait = limiter.retryAfter(identifier, ex.req.remote_addr); wait > 0) {
+                ++metrics.loginsRateLimited;
+                ex.res.set_header("Retry-After", std::to_string(wait));
+                throw Error(Code::RateLimited, "Too many failed login attempts; try again later");
+            }
+            key = identifier;
+        };
+        try {
+            handler(ex);
+        } catch (const Error& e) {
+            if (e.code == Code::Unauthenticated && !key.empty()) {
+                limiter.recordFailure(key, ex.req.remote_addr);
+                ++metrics.loginsFailed;
+            }
+            throw;
+        }
+        if (!key.empty()) {
+            limiter.recordSuccess(key);
+            ++metrics.loginsSucceeded;
+        }
+    };
 }
 
 } // namespace usersvc::http

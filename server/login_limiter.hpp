@@ -2,6 +2,8 @@
 // Failed-login counting per identifier and per client address (API.md: 10 per
 // 15 minutes per identifier, 100 per client address). Memory is bounded: expired
 // windows are swept, and past `maxKeys` the oldest windows are dropped first.
+#include "router.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -42,5 +44,14 @@ private:
     std::mutex mutex_;
     std::unordered_map<std::string, Window> windows_;
 };
+
+class Metrics;
+
+// The limiter bound around a login route in the route table. The handler names
+// the identifier it is about to check (Exchange::beforeCredentialCheck); when
+// that identifier or the client address is limited, the answer is 429 with
+// Retry-After at once, before any bcrypt. The outcome is counted here: a 401
+// is a failure, a success clears the identifier's count.
+RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHandler handler);
 
 } // namespace usersvc::http

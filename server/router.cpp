@@ -23,13 +23,6 @@ std::vector<std::string> splitPath(std::string_view path) {
 }
 } // namespace
 
-namespace {
-thread_local std::string tMatchedRoute = "unmatched";
-}
-
-const std::string& matchedRoute() { return tMatchedRoute; }
-void clearMatchedRoute() { tMatchedRoute = "unmatched"; }
-
 const std::string& requestIdOf(const httplib::Response& res) {
     static const std::string none;
     auto it = res.headers.find("X-Request-Id");
@@ -125,8 +118,9 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res, const
                 sendError(res, 405, "Method " + req.method + " not allowed on " + req.path);
             }
         } else {
-            tMatchedRoute = found->pattern;
-            Exchange exchange{req, res, body, std::move(params), requestId};
+            auto& state = currentRequest();
+            state.matchedRoute = found->pattern;
+            Exchange exchange{req, res, body, std::move(params), state};
             found->handler(exchange);
         }
     } catch (const Error& e) {

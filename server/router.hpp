@@ -4,6 +4,7 @@
 // paths with the wrong method a JSON 405 with Allow, and every handler's
 // exceptions become envelopes.
 #include "request_body.hpp"
+#include "request_state.hpp"
 
 #include <httplib.h>
 
@@ -19,7 +20,10 @@ struct Exchange {
     httplib::Response& res;
     RequestBody& body;
     std::vector<std::string> params; // values of the pattern's :name segments, in order
-    const std::string& requestId;
+    RequestState& state;
+    // Set by limitFailedLogins (login_limiter.hpp): a login handler calls it with
+    // the normalised identifier before checking the password.
+    std::function<void(const std::string& identifier)> beforeCredentialCheck = {};
 };
 
 using RouteHandler = std::function<void(Exchange&)>;
@@ -62,11 +66,6 @@ private:
     std::string allowedMethods(const SplitPath& path) const;
     std::vector<Route> routes_;
 };
-
-// The pattern the current thread's request matched ("unmatched" when none);
-// read by the access log and metrics, which run on the same thread.
-const std::string& matchedRoute();
-void clearMatchedRoute();
 
 // The request id set on the response by the pre-routing hook.
 const std::string& requestIdOf(const httplib::Response& res);

@@ -29,7 +29,6 @@ struct FieldError {
 struct Error : std::runtime_error {
     Code code;
     std::vector<FieldError> fields;
-    int retryAfterSeconds = 0; // set with Code::RateLimited
 
     Error(Code c, const std::string& message, std::vector<FieldError> f = {})
         : std::runtime_error(message), code(c), fields(std::move(f)) {}

@@ -105,4 +105,11 @@ void throwIfInvalid(const std::vector<FieldError>& errors) {
     if (!errors.empty()) throw Error(Code::Invalid, "Validation failed", errors);
 }
 
+LoginIdentifier LoginIdentifier::from(std::string_view raw) {
+    LoginIdentifier id;
+    id.value = toLower(trim(raw));
+    id.kind = id.value.find('@') != std::string::npos ? Kind::Email : Kind::Username;
+    return id;
+}
+
 } // namespace usersvc

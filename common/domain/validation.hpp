@@ -16,6 +16,17 @@ constexpr std::size_t kDefaultMinPasswordBytes = 8;
 std::string trim(std::string_view s);
 std::string toLower(std::string_view s);
 
+// What a login names, normalised once (trimmed, lowercased). A value with '@'
+// is an e-mail, any other a username (usernames cannot contain '@'), whichever
+// form field carried it: one-box forms send {"email": X, "username": X}.
+struct LoginIdentifier {
+    enum class Kind { Username, Email };
+    Kind kind = Kind::Username;
+    std::string value; // "" when none was given
+
+    static LoginIdentifier from(std::string_view raw);
+};
+
 // Each returns the normalised value, or adds a FieldError to `errors`.
 std::string checkUsername(std::string_view raw, std::vector<FieldError>& errors);
 std::string checkEmail(std::string_view raw, std::vector<FieldError>& errors);

@@ -65,15 +65,13 @@ User AccountService::registerUser(RegistrationInput& in) {
 
 IssuedSession AccountService::login(const LoginInput& in) {
     std::vector<FieldError> errors;
-    std::string identifier = toLower(trim(in.identifier));
-    if (identifier.empty()) errors.push_back({in.identifierField, "Username or email is required"});
+    const auto& identifier = in.identifier;
+    if (identifier.value.empty()) errors.push_back({in.identifierField, "Username or email is required"});
     if (in.password.empty()) errors.push_back({"password", "Password is required"});
     throwIfInvalid(errors);
 
-    // Usernames cannot contain '@', so the value says which column to search,
-    // whichever field carried it: one-box login forms send {"email": X, "username": X}.
-    bool byEmail = identifier.find('@') != std::string::npos;
-    auto user = byEmail ? store_.findUserByEmail(identifier) : store_.findUserByUsername(identifier);
+    auto user = identifier.kind == LoginIdentifier::Kind::Email ? store_.findUserByEmail(identifier.value)
+                                                                : store_.findUserByUsername(identifier.value);
     bool passwordOk = false;
     if (!user) {
         hasher_.verifyDummy(in.password);

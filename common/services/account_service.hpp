@@ -2,6 +2,7 @@
 // The account use cases. POST /register and `usersvc register` both call
 // registerUser; they differ only in how input arrives and output leaves.
 #include "domain/user.hpp"
+#include "domain/validation.hpp"
 #include "media/media_store.hpp"
 
 #include <cstdint>
@@ -45,7 +46,7 @@ struct ClientInfo {
 
 struct LoginInput {
     std::string identifierField = "identifier"; // which field the caller used, named in errors
-    std::string identifier; // username or email: a value with '@' is an email, whatever the field
+    LoginIdentifier identifier;
     std::string password;
     ClientInfo client;
 };

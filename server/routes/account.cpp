@@ -18,15 +18,13 @@ FormSpec textForm(const RouteContext& ctx, std::vector<std::string> fields) {
     return spec;
 }
 
-void changePassword(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void changePassword(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto form = readForm(ex.body, textForm(ctx, {"oldPassword", "newPassword"}), ctx.core.media());
     ctx.core.accounts().changePassword(auth, form.value("oldPassword"), form.value("newPassword"));
     sendData(ex.res, 200, "Password changed successfully", nlohmann::ordered_json::object());
 }
 
-void updateProfile(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void updateProfile(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto form = readForm(ex.body, textForm(ctx, {"username", "email", "fullName", "fullname"}), ctx.core.media());
     ProfileInput input;
     if (form.has("username")) input.username = form.value("username");
@@ -37,8 +35,7 @@ void updateProfile(Exchange& ex, RouteContext& ctx) {
 }
 
 // PATCH /updateAvatar (file Avatar) and /avatar (file avatar); likewise the cover.
-void updateImage(Exchange& ex, RouteContext& ctx, ImageSlot slot) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void updateImage(Exchange& ex, RouteContext& ctx, const AuthContext& auth, ImageSlot slot) {
     std::string canonical = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
     std::string alias = slot == ImageSlot::Avatar ? "avatar" : "coverImage";
     FormSpec spec;
@@ -51,13 +48,21 @@ void updateImage(Exchange& ex, RouteContext& ctx, ImageSlot slot) {
     sendData(ex.res, 200, (slot == ImageSlot::Avatar ? "Avatar" : "Cover image") + std::string(" updated successfully"),
              userJson(user, ctx.publicUrl));
 }
+
+void updateAvatar(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
+    updateImage(ex, ctx, auth, ImageSlot::Avatar);
+}
+
+void updateCover(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
+    updateImage(ex, ctx, auth, ImageSlot::CoverImage);
+}
 } // namespace
 
 void registerAccountRoutes(Router& router, RouteContext& ctx) {
-    auto password = [&ctx](Exchange& ex) { changePassword(ex, ctx); };
-    auto profile = [&ctx](Exchange& ex) { updateProfile(ex, ctx); };
-    auto avatar = [&ctx](Exchange& ex) { updateImage(ex, ctx, ImageSlot::Avatar); };
-    auto cover = [&ctx](Exchange& ex) { updateImage(ex, ctx, ImageSlot::CoverImage); };
+    auto password = bindSignedIn(ctx, changePassword);
+    auto profile = bindSignedIn(ctx, updateProfile);
+    auto avatar = bindSignedIn(ctx, updateAvatar);
+    auto cover = bindSignedIn(ctx, updateCover);
     // API.md's paths first, then the names chai-backend and its forks' front ends call.
     router.add("POST", kUsers + "/changePassword", password);
     router.add("POST", kUsers + "/change-password", password);

@@ -56,26 +56,22 @@ nlohmann::ordered_json channelJson(const ChannelProfile& c, const std::string& v
     return json;
 }
 
-void channel(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void channel(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto c = ctx.core.subscriptions().channel(ex.params[0], auth.user.id);
     sendData(ex.res, 200, "Channel fetched successfully", channelJson(c, auth.user.id, ctx.publicUrl));
 }
 
-void toggle(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void toggle(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     bool subscribed = ctx.core.subscriptions().toggle(auth.user.id, ex.params[0]);
     sendData(ex.res, 200, subscribed ? "Subscribed" : "Unsubscribed", {{"subscribed", subscribed}});
 }
 
-void subscribers(Exchange& ex, RouteContext& ctx) {
-    requireAuth(ex.req, ctx.core.accounts());
+void subscribers(Exchange& ex, RouteContext& ctx, const AuthContext&) {
     auto list = ctx.core.subscriptions().subscribersOf(ex.params[0], pageOf(ex.req));
     sendData(ex.res, 200, "Subscribers fetched successfully", subscriptionsJson(list, ctx.publicUrl));
 }
 
-void subscriptions(Exchange& ex, RouteContext& ctx) {
-    requireAuth(ex.req, ctx.core.accounts());
+void subscriptions(Exchange& ex, RouteContext& ctx, const AuthContext&) {
     auto list = ctx.core.subscriptions().subscriptionsOf(ex.params[0], pageOf(ex.req));
     sendData(ex.res, 200, "Subscribed channels fetched successfully", subscriptionsJson(list, ctx.publicUrl));
 }
@@ -83,9 +79,7 @@ void subscriptions(Exchange& ex, RouteContext& ctx) {
 } // namespace
 
 void registerChannelRoutes(Router& router, RouteContext& ctx) {
-    auto bind = [&ctx](void (*fn)(Exchange&, RouteContext&)) {
-        return [fn, &ctx](Exchange& ex) { fn(ex, ctx); };
-    };
+    auto bind = [&ctx](SignedInHandler handler) { return bindSignedIn(ctx, handler); };
     // API.md's paths, then chai-backend's and its forks'.
     router.add("GET", "/api/v1/users/channel/:username", bind(channel));
     router.add("GET", "/api/v1/users/c/:username", bind(channel));

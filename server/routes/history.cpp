@@ -13,16 +13,14 @@ nlohmann::ordered_json entryJson(const WatchEntry& e) {
     return {{"videoId", e.videoId}, {"watchedAt", isoTimestamp(e.watchedAtMs)}};
 }
 
-void history(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void history(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto entries = nlohmann::ordered_json::array();
     for (const auto& e : ctx.core.history().list(auth.user.id))
         entries.push_back(entryJson(e));
     sendData(ex.res, 200, "Watch history fetched successfully", entries);
 }
 
-void recordWatch(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void recordWatch(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     FormSpec spec;
     spec.textFields = {"videoId"};
     spec.textLimit = ctx.settings.jsonLimit;
@@ -33,8 +31,8 @@ void recordWatch(Exchange& ex, RouteContext& ctx) {
 } // namespace
 
 void registerHistoryRoutes(Router& router, RouteContext& ctx) {
-    auto list = [&ctx](Exchange& ex) { history(ex, ctx); };
-    auto add = [&ctx](Exchange& ex) { recordWatch(ex, ctx); };
+    auto list = bindSignedIn(ctx, history);
+    auto add = bindSignedIn(ctx, recordWatch);
     router.add("GET", "/api/v1/users/watch-History", list);
     router.add("GET", "/api/v1/users/history", list);
     router.add("POST", "/api/v1/users/watch-History", add);

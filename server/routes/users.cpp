@@ -7,6 +7,7 @@
 #include "envelope.hpp"
 #include "form_input.hpp"
 #include "http_server.hpp"
+#include "login_limiter.hpp"
 #include "services/core.hpp"
 
 namespace usersvc::http {
@@ -57,31 +58,14 @@ void login(Exchange& ex, RouteContext& ctx) {
     // One-box forms send {"email": X, "username": X}; two-box forms leave one empty.
     if (auto field = form.firstNameOf({"identifier", "username", "email"}); !field.empty()) {
         input.identifierField = field;
-        input.identifier = form.value(field);
+        input.identifier = LoginIdentifier::from(form.value(field));
     }
     input.password = form.value("password");
     input.client = clientOf(ex.req);
-
-    std::string limiterKey = toLower(trim(input.identifier));
-    if (auto wait = ctx.loginLimiter.retryAfter(limiterKey, ex.req.remote_addr); wait > 0) {
-        ++ctx.metrics.loginsRateLimited;
-        Error limited(Code::RateLimited, "Too many failed login attempts; try again later");
-        limited.retryAfterSeconds = static_cast<int>(wait);
-        throw limited;
-    }
-    try {
-        auto session = ctx.core.accounts().login(input);
-        ctx.loginLimiter.recordSuccess(limiterKey);
-        ++ctx.metrics.loginsSucceeded;
-        setSessionCookies(ex.res, session, ctx.cookies);
-        sendData(ex.res, 200, "User logged in successfully", sessionJson(session, ctx.publicUrl));
-    } catch (const Error& e) {
-        if (e.code == Code::Unauthenticated) {
-            ctx.loginLimiter.recordFailure(limiterKey, ex.req.remote_addr);
-            ++ctx.metrics.loginsFailed;
-        }
-        throw;
-    }
+    ex.beforeCredentialCheck(input.identifier.value);
+    auto session = ctx.core.accounts().login(input);
+    setSessionCookies(ex.res, session, ctx.cookies);
+    sendData(ex.res, 200, "User logged in successfully", sessionJson(session, ctx.publicUrl));
 }
 
 void refreshToken(Exchange& ex, RouteContext& ctx) {
@@ -107,31 +91,26 @@ void refreshToken(Exchange& ex, RouteContext& ctx) {
     }
 }
 
-void logout(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void logout(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     ctx.core.accounts().logoutSession(auth.sessionId);
     clearSessionCookies(ex.res, ctx.cookies);
     sendData(ex.res, 200, "User logged out successfully", "User logged out successfully");
 }
 
-void currentUser(Exchange& ex, RouteContext& ctx) {
-    auto auth = requireAuth(ex.req, ctx.core.accounts());
+void currentUser(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     sendData(ex.res, 200, "User fetched successfully", userJson(auth.user, ctx.publicUrl));
 }
 } // namespace
 
 void registerUserRoutes(Router& router, RouteContext& ctx) {
-    auto bind = [&ctx](void (*fn)(Exchange&, RouteContext&)) {
-        return [fn, &ctx](Exchange& ex) { fn(ex, ctx); };
-    };
-    router.add("POST", kUsers + "/register", bind(registerUser));
-    router.add("POST", kUsers + "/login", bind(login));
-    router.add("POST", kUsers + "/logout", bind(logout));
-    router.add("POST", kUsers + "/refreshToken", bind(refreshToken));
-    router.add("POST", kUsers + "/refresh-token", bind(refreshToken)); // chai-backend alias
-    router.add("GET", kUsers + "/getUser", bind(currentUser));
-    router.add("GET", kUsers + "/current-user", bind(currentUser));    // chai-backend
-    router.add("GET", kUsers + "/get-current-user", bind(currentUser)); // forks
+    router.add("POST", kUsers + "/register", bindRoute(ctx, registerUser));
+    router.add("POST", kUsers + "/login", limitFailedLogins(ctx.loginLimiter, ctx.metrics, bindRoute(ctx, login)));
+    router.add("POST", kUsers + "/logout", bindSignedIn(ctx, logout));
+    router.add("POST", kUsers + "/refreshToken", bindRoute(ctx, refreshToken));
+    router.add("POST", kUsers + "/refresh-token", bindRoute(ctx, refreshToken)); // chai-backend alias
+    router.add("GET", kUsers + "/getUser", bindSignedIn(ctx, currentUser));
+    router.add("GET", kUsers + "/current-user", bindSignedIn(ctx, currentUser));    // chai-backend
+    router.add("GET", kUsers + "/get-current-user", bindSignedIn(ctx, currentUser)); // forks
 }
 
 } // namespace usersvc::http

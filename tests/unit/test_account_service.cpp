@@ -19,7 +19,7 @@ RegistrationInput input(const std::string& username, const std::string& email,
 
 LoginInput credentials(const std::string& identifier, const std::string& password) {
     LoginInput in;
-    in.identifier = identifier;
+    in.identifier = LoginIdentifier::from(identifier);
     in.password = password;
     return in;
 }

@@ -1,0 +1,21 @@
+#pragma once
+// One request's own state, from the pre-routing hook to the access log.
+// cpp-httplib 0.11 hands its logger only the request and the response, and runs
+// every step of one request on one worker thread, so the state lives in one
+// thread_local reached here; the router hands it to handlers in the Exchange.
+#include <chrono>
+#include <string>
+
+namespace usersvc::http {
+
+struct RequestState {
+    std::chrono::steady_clock::time_point start;
+    std::string matchedRoute = "unmatched"; // the route's pattern, for logs and metrics
+};
+
+// Resets this thread's state for a request that starts now.
+RequestState& beginRequest();
+// This thread's current request.
+RequestState& currentRequest();
+
+} // namespace usersvc::http
