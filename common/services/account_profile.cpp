@@ -22,7 +22,8 @@ void AccountService::changePassword(const AuthContext& auth, const std::string& 
     // 400, not 401: a front end's 401 handler would log the user out for a typo.
     if (!hasher_.verify(oldPassword, user->passwordHash))
         throw Error(Code::Invalid, "Old password is incorrect", {{"oldPassword", "Old password is incorrect"}});
-    store_.setPasswordHash(user->id, hasher_.hash(newPassword), nowMs(), auth.sessionId);
+    if (!store_.setPasswordHash(user->id, hasher_.hash(newPassword), nowMs(), auth.sessionId))
+        throw Error(Code::Unauthenticated, "Session expired or logged out");
 }
 
 int AccountService::setPassword(std::string_view userRef, const std::string& newPassword) {
@@ -30,7 +31,9 @@ int AccountService::setPassword(std::string_view userRef, const std::string& new
     checkPassword(newPassword, settings_.minPasswordLength, errors);
     throwIfInvalid(errors);
     auto user = findUser(userRef);
-    return store_.setPasswordHash(user.id, hasher_.hash(newPassword), nowMs(), "");
+    auto revoked = store_.setPasswordHash(user.id, hasher_.hash(newPassword), nowMs(), "");
+    if (!revoked) throw Error(Code::NotFound, "No such user: " + std::string(userRef));
+    return *revoked;
 }
 
 User AccountService::updateProfile(const std::string& userId, const ProfileInput& input) {
@@ -43,11 +46,14 @@ User AccountService::updateProfile(const std::string& userId, const ProfileInput
     if (input.email) change.email = checkEmail(*input.email, errors);
     if (input.fullName) change.fullName = checkFullName(*input.fullName, errors);
     throwIfInvalid(errors);
+    std::optional<UserRecord> updated;
     try {
-        return store_.updateProfile(userId, change, nowMs());
+        updated = store_.updateProfile(userId, change, nowMs());
     } catch (const UniqueConflict& e) {
         throw takenError(e.fields);
     }
+    if (!updated) throw Error(Code::NotFound, "No such user");
+    return *updated;
 }
 
 User AccountService::updateImage(const std::string& userId, ImageSlot slot, std::unique_ptr<StagedImage> image) {

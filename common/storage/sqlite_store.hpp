@@ -26,9 +26,10 @@ public:
     std::optional<UserRecord> findUserById(const std::string& id) override;
     std::optional<UserRecord> findUserByUsername(const std::string& username) override;
     std::optional<UserRecord> findUserByEmail(const std::string& email) override;
-    UserRecord updateProfile(const std::string& userId, const ProfileChange& change, std::int64_t nowMs) override;
-    int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                        const std::string& keepSessionId) override;
+    std::optional<UserRecord> updateProfile(const std::string& userId, const ProfileChange& change,
+                                            std::int64_t nowMs) override;
+    std::optional<int> setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                                       const std::string& keepSessionId) override;
     bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
                              const std::string& newHash) override;
     std::optional<UserRecord> deleteUser(const std::string& userId) override;

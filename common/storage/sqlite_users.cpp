@@ -97,9 +97,9 @@ std::optional<UserRecord> SqliteStore::findUserByEmail(const std::string& email)
     return findUserBy("email", email);
 }
 
-UserRecord SqliteStore::updateProfile(const std::string& userId, const ProfileChange& change,
-                                      std::int64_t nowMs) {
-    return guarded([&] {
+std::optional<UserRecord> SqliteStore::updateProfile(const std::string& userId, const ProfileChange& change,
+                                                     std::int64_t nowMs) {
+    return guarded([&]() -> std::optional<UserRecord> {
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -117,7 +117,7 @@ UserRecord SqliteStore::updateProfile(const std::string& userId, const ProfileCh
         bindOptional(3, change.fullName);
         update.bind(4, static_cast<int64_t>(nowMs));
         update.bind(5, userId);
-        if (update.exec() != 1) throw Error(Code::NotFound, "No such user");
+        if (update.exec() != 1) return std::nullopt;
         auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
         q.bind(1, userId);
         q.executeStep();
@@ -128,9 +128,9 @@ UserRecord SqliteStore::updateProfile(const std::string& userId, const ProfileCh
     });
 }
 
-int SqliteStore::setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                                 const std::string& keepSessionId) {
-    return guarded([&] {
+std::optional<int> SqliteStore::setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                                                const std::string& keepSessionId) {
+    return guarded([&]() -> std::optional<int> {
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -138,7 +138,7 @@ int SqliteStore::setPasswordHash(const std::string& userId, const std::string& h
         update.bind(1, hash);
         update.bind(2, static_cast<int64_t>(nowMs));
         update.bind(3, userId);
-        if (update.exec() != 1) throw Error(Code::NotFound, "No such user");
+        if (update.exec() != 1) return std::nullopt;
         auto& revoke = lease.statement("UPDATE sessions SET revoked_at = ? "
                                      "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
         revoke.bind(1, static_cast<int64_t>(nowMs));

@@ -68,14 +68,15 @@ public:
     virtual std::optional<UserRecord> findUserByUsername(const std::string& username) = 0;
     virtual std::optional<UserRecord> findUserByEmail(const std::string& email) = 0;
     // Applies the given fields (already normalised). Throws UniqueConflict naming
-    // fields taken by another user, Error{NotFound} when the user is gone.
-    // Returns the new record.
-    virtual UserRecord updateProfile(const std::string& userId, const ProfileChange& change,
-                                     std::int64_t nowMs) = 0;
+    // fields taken by another user. Returns the new record, or nothing when the
+    // user is gone.
+    virtual std::optional<UserRecord> updateProfile(const std::string& userId, const ProfileChange& change,
+                                                    std::int64_t nowMs) = 0;
     // Replaces the password hash and revokes every open session but
-    // `keepSessionId`, in one transaction. Returns how many sessions were revoked.
-    virtual int setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                                const std::string& keepSessionId) = 0;
+    // `keepSessionId`, in one transaction. Returns how many sessions were
+    // revoked, or nothing when the user is gone.
+    virtual std::optional<int> setPasswordHash(const std::string& userId, const std::string& hash,
+                                               std::int64_t nowMs, const std::string& keepSessionId) = 0;
     // Replaces the hash only if it is still `oldHash` (login re-hashing at a new cost).
     virtual bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
                                      const std::string& newHash) = 0;

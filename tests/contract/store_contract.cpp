@@ -373,9 +373,10 @@ TEST_CASE_TEMPLATE("profile updates refuse names taken by others and apply only 
     ProfileChange change;
     change.fullName = "Lena L";
     auto updated = store->updateProfile(a.id, change, nowMs() + 5);
-    CHECK(updated.fullName == "Lena L");
-    CHECK(updated.username == "lena");
-    CHECK(updated.updatedAtMs > updated.createdAtMs);
+    REQUIRE(updated);
+    CHECK(updated->fullName == "Lena L");
+    CHECK(updated->username == "lena");
+    CHECK(updated->updatedAtMs > updated->createdAtMs);
     ProfileChange clash;
     clash.username = "mona";
     clash.email = "mona@example.com";
@@ -388,7 +389,7 @@ TEST_CASE_TEMPLATE("profile updates refuse names taken by others and apply only 
     ProfileChange self;
     self.email = "lena@example.com";
     CHECK_NOTHROW(store->updateProfile(a.id, self, nowMs()));
-    CHECK_THROWS_AS(store->updateProfile(newObjectId(), change, nowMs()), Error); // no such user
+    CHECK_FALSE(store->updateProfile(newObjectId(), change, nowMs())); // no such user
 }
 
 TEST_CASE_TEMPLATE("password hashes: replaced only from the expected one, or set revoking sessions", B,
@@ -404,6 +405,7 @@ TEST_CASE_TEMPLATE("password hashes: replaced only from the expected one, or set
     store->createSession(makeSession(user.id, "keep", now + 60000));
     store->createSession(makeSession(user.id, "drop", now + 60000));
     CHECK(store->setPasswordHash(user.id, "$2b$12$reset", now, "keep") == 1);
+    CHECK_FALSE(store->setPasswordHash(newObjectId(), "$2b$12$reset", now, "")); // no such user
     CHECK(store->findUserOfActiveSession("keep", now));
     CHECK_FALSE(store->findUserOfActiveSession("drop", now));
     CHECK(store->findUserById(user.id)->passwordHash == "$2b$12$reset");
