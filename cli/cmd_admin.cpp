@@ -47,9 +47,12 @@ void addPasswdCommand(CLI::App& app, GlobalOptions& g) {
         std::string password = readPassword(args->password, g.quiet);
         Core core(g.coreSettings());
         int revoked = core.accounts().setPassword(args->user, password);
-        if (g.json) printJson({{"passwordChanged", true}, {"revokedSessions", revoked}});
-        else if (g.quiet) std::cout << revoked << '\n';
-        else std::cout << "password changed; revoked " << revoked << (revoked == 1 ? " session" : " sessions") << '\n';
+        if (g.json)
+            printJson({{"passwordChanged", true}, {"revokedSessions", revoked}});
+        else if (g.quiet)
+            std::cout << revoked << '\n';
+        else
+            std::cout << "password changed; revoked " << revoked << (revoked == 1 ? " session" : " sessions") << '\n';
     });
 }
 
@@ -72,9 +75,12 @@ void addDeleteUserCommand(CLI::App& app, GlobalOptions& g) {
             return;
         }
         auto removed = core.accounts().deleteUser(user.id);
-        if (g.json) printJson({{"deleted", userJson(removed, g.mediaBaseUrl())}});
-        else if (g.quiet) std::cout << removed.id << '\n';
-        else std::cout << "deleted " << removed.username << " (" << removed.id << ")\n";
+        if (g.json)
+            printJson({{"deleted", userJson(removed, g.mediaBaseUrl())}});
+        else if (g.quiet)
+            std::cout << removed.id << '\n';
+        else
+            std::cout << "deleted " << removed.username << " (" << removed.id << ")\n";
     });
 }
 
@@ -114,9 +120,12 @@ void addShowUserCommand(CLI::App& app, GlobalOptions& g) {
         json["SubscribedToCount"] = counts.subscribedTo;
         json["openSessions"] = counts.openSessions;
         json["watchHistoryCount"] = counts.historyEntries;
-        if (g.json) printJson(json);
-        else if (g.quiet) std::cout << found.id << '\n';
-        else printFields(json);
+        if (g.json)
+            printJson(json);
+        else if (g.quiet)
+            std::cout << found.id << '\n';
+        else
+            printFields(json);
     });
 }
 

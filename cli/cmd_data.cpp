@@ -57,7 +57,8 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--on-conflict", args->onConflict, "What a taken _id, username or email does")
         ->check(CLI::IsMember({"skip", "fail"}))
         ->capture_default_str();
-    cmd->add_option("--batch-size", args->batchSize, "Records per transaction")->check(CLI::Range(1, 1000000))
+    cmd->add_option("--batch-size", args->batchSize, "Records per transaction")
+        ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
     cmd->footer("Examples:\n  mongoexport --db app --collection users --out users.json && usersvc import users.json\n"
                 "  usersvc import fixtures.jsonl --on-conflict skip   # clear-text passwords are hashed");
@@ -68,15 +69,18 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
         auto report = runImport(core, args->source, onConflict, args->batchSize, showProgress);
         if (g.json) {
             auto problems = nlohmann::ordered_json::array();
-            for (const auto& p : report.problems) problems.push_back({{"line", p.line}, {"message", p.message}});
+            for (const auto& p : report.problems)
+                problems.push_back({{"line", p.line}, {"message", p.message}});
             printJson({{"imported", report.imported},
                        {"skipped", report.skipped},
                        {"invalid", report.invalid},
                        {"stoppedAtConflict", report.stoppedAtConflict},
                        {"problems", problems}});
         } else {
-            for (const auto& p : report.problems) std::cerr << "line " << p.line << ": " << p.message << '\n';
-            if (g.quiet) std::cout << report.imported << '\n';
+            for (const auto& p : report.problems)
+                std::cerr << "line " << p.line << ": " << p.message << '\n';
+            if (g.quiet)
+                std::cout << report.imported << '\n';
             else
                 std::cout << "imported " << report.imported << ", skipped " << report.skipped << ", invalid "
                           << report.invalid << '\n';
@@ -85,8 +89,8 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
             throw Error(Code::Conflict, "import stopped at a conflict (records before it are in; "
                                         "--on-conflict skip passes over them)");
         if (report.invalid > 0)
-            throw Error(Code::Invalid, std::to_string(report.invalid) +
-                                           " invalid record(s) were not imported (see the lines above)");
+            throw Error(Code::Invalid,
+                        std::to_string(report.invalid) + " invalid record(s) were not imported (see the lines above)");
     });
 }
 
@@ -94,7 +98,8 @@ void addExportCommand(CLI::App& app, GlobalOptions& g) {
     auto withHashes = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("export", "Write every user as JSON lines (streams)");
     cmd->add_flag("--include-password-hashes", *withHashes, "Add each bcrypt hash as `password` (for re-import)");
-    cmd->footer("Example:\n  usersvc export --include-password-hashes > users.jsonl && usersvc --data-dir other import users.jsonl");
+    cmd->footer("Example:\n  usersvc export --include-password-hashes > users.jsonl && usersvc --data-dir other import "
+                "users.jsonl");
     cmd->callback([&g, withHashes] {
         Core core(g.coreSettings());
         std::string base = g.mediaBaseUrl();
@@ -116,9 +121,11 @@ void addBackupCommands(CLI::App& app, GlobalOptions& g) {
     backup->callback([&g, backupFile] {
         Core core(g.coreSettings());
         auto report = core.backups().backup(*backupFile);
-        if (g.json) printJson({{"file", *backupFile}, {"mediaFiles", report.mediaFiles}});
-        else if (!g.quiet) std::cout << "backed up to " << *backupFile << " (+ " << report.mediaFiles << " images in "
-                                     << BackupService::mediaDirOf(*backupFile).string() << ")\n";
+        if (g.json)
+            printJson({{"file", *backupFile}, {"mediaFiles", report.mediaFiles}});
+        else if (!g.quiet)
+            std::cout << "backed up to " << *backupFile << " (+ " << report.mediaFiles << " images in "
+                      << BackupService::mediaDirOf(*backupFile).string() << ")\n";
     });
 
     auto restoreFile = std::make_shared<std::string>();
@@ -129,8 +136,10 @@ void addBackupCommands(CLI::App& app, GlobalOptions& g) {
         auto lock = ServeLock::exclusive(g.dataDir);
         Core core(g.coreSettings());
         auto report = core.backups().restore(*restoreFile);
-        if (g.json) printJson({{"users", report.users}, {"mediaFiles", report.mediaFiles}});
-        else if (!g.quiet) std::cout << "restored " << report.users << " users and " << report.mediaFiles << " images\n";
+        if (g.json)
+            printJson({{"users", report.users}, {"mediaFiles", report.mediaFiles}});
+        else if (!g.quiet)
+            std::cout << "restored " << report.users << " users and " << report.mediaFiles << " images\n";
     });
 }
 

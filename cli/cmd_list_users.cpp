@@ -12,8 +12,8 @@ namespace usersvc::cli {
 
 namespace {
 // Fixed widths: the table streams, so it cannot measure its rows first.
-void printRow(const std::string& id, const std::string& username, const std::string& email,
-              const std::string& fullName, const std::string& createdAt, const std::string& sessions) {
+void printRow(const std::string& id, const std::string& username, const std::string& email, const std::string& fullName,
+              const std::string& createdAt, const std::string& sessions) {
     std::printf("%-24s  %-20s  %-32s  %-24s  %-24s  %s\n", id.c_str(), username.c_str(), email.c_str(),
                 fullName.c_str(), createdAt.c_str(), sessions.c_str());
 }

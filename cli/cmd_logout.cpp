@@ -28,12 +28,18 @@ void addLogoutCommand(CLI::App& app, GlobalOptions& g) {
             throw Error(Code::Invalid, "give --refresh-token, --access-token or --user U --all");
         Core core(g.coreSettings());
         int revoked = 1;
-        if (!args->refreshToken.empty()) core.accounts().logoutByRefreshToken(args->refreshToken);
-        else if (!args->accessToken.empty()) core.accounts().logoutByAccessToken(args->accessToken);
-        else revoked = core.accounts().logoutEverywhere(args->user);
-        if (g.json) printJson({{"revoked", revoked}});
-        else if (g.quiet) std::cout << revoked << '\n';
-        else std::cout << "revoked " << revoked << (revoked == 1 ? " session" : " sessions") << '\n';
+        if (!args->refreshToken.empty())
+            core.accounts().logoutByRefreshToken(args->refreshToken);
+        else if (!args->accessToken.empty())
+            core.accounts().logoutByAccessToken(args->accessToken);
+        else
+            revoked = core.accounts().logoutEverywhere(args->user);
+        if (g.json)
+            printJson({{"revoked", revoked}});
+        else if (g.quiet)
+            std::cout << revoked << '\n';
+        else
+            std::cout << "revoked " << revoked << (revoked == 1 ? " session" : " sessions") << '\n';
     });
 }
 

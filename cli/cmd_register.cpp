@@ -33,9 +33,12 @@ void addRegisterCommand(CLI::App& app, GlobalOptions& g) {
         if (!args->cover.empty()) input.coverImage = core.media().stageFile("CoverImg", args->cover);
         User user = core.accounts().registerUser(input);
         auto json = userJson(user, g.mediaBaseUrl());
-        if (g.json) printJson(json);
-        else if (g.quiet) std::cout << user.id << '\n';
-        else printFields(json);
+        if (g.json)
+            printJson(json);
+        else if (g.quiet)
+            std::cout << user.id << '\n';
+        else
+            printFields(json);
     });
 }
 

@@ -128,8 +128,8 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         }
         http::HttpServer server(core, args->server);
         int port = server.bind();
-        std::string host = args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]"
-                                                                             : args->server.host;
+        std::string host =
+            args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]" : args->server.host;
         std::cout << "listening on http://" << host << ":" << port << std::endl;
         serveUntilSignalled(server);
     });

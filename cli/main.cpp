@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
             if (!std::strcmp(argv[i], "-q") || !std::strcmp(argv[i], "--quiet")) quiet = true;
         if (!ignored.empty() && !quiet) {
             std::string names;
-            for (const auto& n : ignored) names += (names.empty() ? "" : ", ") + n;
+            for (const auto& n : ignored)
+                names += (names.empty() ? "" : ", ") + n;
             std::cerr << "notice: ignoring " << names << " (usersvc keeps users in its own store)\n";
         }
         app.parse(argc, argv);

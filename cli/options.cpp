@@ -26,10 +26,14 @@ std::optional<std::size_t> parseSize(const std::string& text) {
     if (i == 0) return std::nullopt;
     std::string unit = text.substr(i);
     std::size_t factor = 1;
-    if (unit.empty() || unit == "B") factor = 1;
-    else if (unit == "K" || unit == "KiB" || unit == "k") factor = 1024;
-    else if (unit == "M" || unit == "MiB") factor = 1024 * 1024;
-    else return std::nullopt;
+    if (unit.empty() || unit == "B")
+        factor = 1;
+    else if (unit == "K" || unit == "KiB" || unit == "k")
+        factor = 1024;
+    else if (unit == "M" || unit == "MiB")
+        factor = 1024 * 1024;
+    else
+        return std::nullopt;
     return value * factor;
 }
 
@@ -41,7 +45,8 @@ CoreSettings GlobalOptions::coreSettings() const {
         throw Error(Code::Invalid, "--bcrypt-cost must be between 4 and 15");
     s.bcryptCost = bcryptCost;
     auto upload = parseSize(maxUpload);
-    if (!upload || *upload == 0) throw Error(Code::Invalid, "--max-upload takes a size such as 5MiB (got '" + maxUpload + "')");
+    if (!upload || *upload == 0)
+        throw Error(Code::Invalid, "--max-upload takes a size such as 5MiB (got '" + maxUpload + "')");
     s.maxUploadBytes = *upload;
     s.accounts.accessTtlSeconds = durationOption("--access-ttl", accessTtl);
     s.accounts.refreshTtlSeconds = durationOption("--refresh-ttl", refreshTtl);
@@ -95,7 +100,8 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& g) {
 
 void addPasswordOptions(CLI::App& cmd, PasswordOptions& p) {
     auto* stdinFlag = cmd.add_flag("--password-stdin", p.fromStdin, "Read the password from the first line of stdin");
-    auto* value = cmd.add_option("--password", p.value, "The password (lands in shell history; prefer --password-stdin)");
+    auto* value =
+        cmd.add_option("--password", p.value, "The password (lands in shell history; prefer --password-stdin)");
     stdinFlag->excludes(value);
 }
 

@@ -8,14 +8,19 @@ int exitCodeFor(Code code) {
     switch (code) {
     case Code::Invalid:
     case Code::TooLarge:
-    case Code::UnsupportedMedia: return 2;
-    case Code::Conflict: return 3;
+    case Code::UnsupportedMedia:
+        return 2;
+    case Code::Conflict:
+        return 3;
     case Code::Unauthenticated:
     case Code::Forbidden:
-    case Code::RateLimited: return 4;
-    case Code::NotFound: return 5;
+    case Code::RateLimited:
+        return 4;
+    case Code::NotFound:
+        return 5;
     case Code::Unavailable:
-    case Code::Internal: return 1;
+    case Code::Internal:
+        return 1;
     }
     return 1;
 }
@@ -41,7 +46,8 @@ bool isDialectDuplicate(const std::string& key) {
 
 void printFields(const nlohmann::ordered_json& object) {
     std::size_t width = 0;
-    for (const auto& [key, value] : object.items()) width = std::max(width, key.size());
+    for (const auto& [key, value] : object.items())
+        width = std::max(width, key.size());
     for (const auto& [key, value] : object.items()) {
         if (isDialectDuplicate(key)) continue;
         std::string text = value.is_string() ? value.get<std::string>() : value.dump();

@@ -6,10 +6,9 @@
 namespace usersvc::http {
 
 namespace {
-std::string cookie(const std::string& name, const std::string& value, std::int64_t maxAge,
-                   const CookiePolicy& policy) {
-    return name + "=" + value + "; Max-Age=" + std::to_string(maxAge) + "; Path=/; HttpOnly; SameSite=" +
-           policy.sameSite + (policy.secure ? "; Secure" : "");
+std::string cookie(const std::string& name, const std::string& value, std::int64_t maxAge, const CookiePolicy& policy) {
+    return name + "=" + value + "; Max-Age=" + std::to_string(maxAge) +
+           "; Path=/; HttpOnly; SameSite=" + policy.sameSite + (policy.secure ? "; Secure" : "");
 }
 } // namespace
 
@@ -36,8 +35,7 @@ bool looksLikeJwt(std::string_view value) {
         if (c == '.') {
             if (length == 0 || ++segment > 2) return false;
             length = 0;
-        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                   c == '_') {
+        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
             ++length;
         } else {
             return false;

@@ -4,36 +4,60 @@ namespace usersvc::http {
 
 int statusFor(Code code) {
     switch (code) {
-    case Code::Invalid: return 400;
-    case Code::Unauthenticated: return 401;
-    case Code::Forbidden: return 403;
-    case Code::NotFound: return 404;
-    case Code::Conflict: return 409;
-    case Code::TooLarge: return 413;
-    case Code::UnsupportedMedia: return 415;
-    case Code::RateLimited: return 429;
-    case Code::Unavailable: return 503;
-    case Code::Internal: return 500;
+    case Code::Invalid:
+        return 400;
+    case Code::Unauthenticated:
+        return 401;
+    case Code::Forbidden:
+        return 403;
+    case Code::NotFound:
+        return 404;
+    case Code::Conflict:
+        return 409;
+    case Code::TooLarge:
+        return 413;
+    case Code::UnsupportedMedia:
+        return 415;
+    case Code::RateLimited:
+        return 429;
+    case Code::Unavailable:
+        return 503;
+    case Code::Internal:
+        return 500;
     }
     return 500;
 }
 
 const char* reasonPhrase(int status) {
     switch (status) {
-    case 400: return "Bad request";
-    case 401: return "Not authenticated";
-    case 403: return "Forbidden";
-    case 404: return "Not found";
-    case 405: return "Method not allowed";
-    case 408: return "Request timeout";
-    case 409: return "Conflict";
-    case 413: return "Request too large";
-    case 414: return "URI too long";
-    case 415: return "Unsupported media type";
-    case 416: return "Range not satisfiable";
-    case 429: return "Too many requests";
-    case 503: return "Service unavailable";
-    default: return status >= 500 ? "Internal server error" : "Request failed";
+    case 400:
+        return "Bad request";
+    case 401:
+        return "Not authenticated";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not found";
+    case 405:
+        return "Method not allowed";
+    case 408:
+        return "Request timeout";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Request too large";
+    case 414:
+        return "URI too long";
+    case 415:
+        return "Unsupported media type";
+    case 416:
+        return "Range not satisfiable";
+    case 429:
+        return "Too many requests";
+    case 503:
+        return "Service unavailable";
+    default:
+        return status >= 500 ? "Internal server error" : "Request failed";
     }
 }
 
@@ -47,14 +71,13 @@ void sendJson(httplib::Response& res, int status, const nlohmann::ordered_json& 
 } // namespace
 
 void sendData(httplib::Response& res, int status, const std::string& message, nlohmann::ordered_json data) {
-    sendJson(res, status,
-             {{"statusCode", status}, {"data", std::move(data)}, {"message", message}, {"success", true}});
+    sendJson(res, status, {{"statusCode", status}, {"data", std::move(data)}, {"message", message}, {"success", true}});
 }
 
-void sendError(httplib::Response& res, int status, const std::string& message,
-               const std::vector<FieldError>& fields) {
+void sendError(httplib::Response& res, int status, const std::string& message, const std::vector<FieldError>& fields) {
     auto errors = nlohmann::ordered_json::array();
-    for (const auto& f : fields) errors.push_back({{"field", f.field}, {"message", f.message}});
+    for (const auto& f : fields)
+        errors.push_back({{"field", f.field}, {"message", f.message}});
     sendJson(res, status,
              {{"statusCode", status},
               {"data", nullptr},

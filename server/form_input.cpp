@@ -112,7 +112,8 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
                 } else if (!part.filename.empty()) {
                     // A file sent where none is read would otherwise vanish without a word.
                     std::string field = part.name.substr(0, 64);
-                    fail(Error(Code::Invalid, "Unexpected file in field " + field, {{field, "No file is expected here"}}));
+                    fail(Error(Code::Invalid, "Unexpected file in field " + field,
+                               {{field, "No file is expected here"}}));
                 } else if (wanted(spec, part.name) && !form.text.count(part.name)) {
                     textTarget = &form.text[part.name];
                 }
@@ -128,8 +129,8 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
                 } else if (textTarget) {
                     textBytes += n;
                     if (textBytes > spec.textLimit) {
-                        fail(Error(Code::TooLarge, "Form fields larger than " + std::to_string(spec.textLimit) +
-                                                       " bytes"));
+                        fail(Error(Code::TooLarge,
+                                   "Form fields larger than " + std::to_string(spec.textLimit) + " bytes"));
                         return;
                     }
                     textTarget->append(data, n);
@@ -141,7 +142,8 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
     if (failure) throw *failure;
     // A browser sends an empty part for a file input left empty: that is no file.
     std::erase_if(form.files, [](const auto& entry) { return entry.second->size() == 0; });
-    for (auto& [name, file] : form.files) file->finish();
+    for (auto& [name, file] : form.files)
+        file->finish();
     return form;
 }
 } // namespace
@@ -157,7 +159,8 @@ FormInput readForm(RequestBody& body, const FormSpec& spec, const MediaStore& me
 
     std::string accepted;
     if (spec.allowJson) accepted += "application/json";
-    if (spec.allowUrlEncoded) accepted += std::string(accepted.empty() ? "" : ", ") + "application/x-www-form-urlencoded";
+    if (spec.allowUrlEncoded)
+        accepted += std::string(accepted.empty() ? "" : ", ") + "application/x-www-form-urlencoded";
     if (spec.allowMultipart) accepted += std::string(accepted.empty() ? "" : ", ") + "multipart/form-data";
     throw Error(Code::UnsupportedMedia, "Unsupported Content-Type; send " + accepted);
 }

@@ -1,11 +1,11 @@
 #include "http_server.hpp"
 
+#include "access_log.hpp"
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
-#include "access_log.hpp"
 #include "envelope.hpp"
-#include "security_headers.hpp"
 #include "security/crypto.hpp"
+#include "security_headers.hpp"
 #include "services/core.hpp"
 #include "worker_pool.hpp"
 
@@ -20,8 +20,8 @@ namespace usersvc::http {
 namespace {
 bool saneRequestId(const std::string& id) {
     return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-               c == '_' || c == '.';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+               c == '.';
     });
 }
 
@@ -30,7 +30,9 @@ std::string requestIdFor(const httplib::Request& req) {
     return saneRequestId(incoming) ? incoming : hexEncode(randomBytes(8));
 }
 
-unsigned defaultThreads() { return std::max(16u, 4 * std::max(1u, std::thread::hardware_concurrency())); }
+unsigned defaultThreads() {
+    return std::max(16u, 4 * std::max(1u, std::thread::hardware_concurrency()));
+}
 
 // Browsers drop a SameSite=None cookie that is not Secure, so that pair is refused
 // at start rather than leaving a front end mysteriously logged out.
@@ -58,8 +60,8 @@ HttpServer::HttpServer(Core& core, ServerSettings settings)
     : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits), cors_(settings_.corsOrigins),
       server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
-    context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_,
-                                                                  metrics_, cookiePolicyOf(settings_)});
+    context_ = std::make_unique<RouteContext>(
+        RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_)});
     registerHealthRoutes(router_, *context_);
     registerUserRoutes(router_, *context_);
     registerAccountRoutes(router_, *context_);
@@ -162,12 +164,17 @@ int HttpServer::bind() {
         std::string host = settings_.host.find(':') != std::string::npos ? "[" + settings_.host + "]" : settings_.host;
         context_->publicUrl = "http://" + host + ":" + std::to_string(port);
     }
-    while (!context_->publicUrl.empty() && context_->publicUrl.back() == '/') context_->publicUrl.pop_back();
+    while (!context_->publicUrl.empty() && context_->publicUrl.back() == '/')
+        context_->publicUrl.pop_back();
     return port;
 }
 
-void HttpServer::run() { server_->listen_after_bind(); }
+void HttpServer::run() {
+    server_->listen_after_bind();
+}
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+    server_->stop();
+}
 
 } // namespace usersvc::http

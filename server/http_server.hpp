@@ -29,8 +29,8 @@ struct ServerSettings {
     int port = 8000;
     std::string publicUrl; // "" : http://<host>:<bound port>
     std::vector<std::string> corsOrigins;
-    unsigned threads = 0;           // workers kept; 0 : max(16, 4 x cores)
-    unsigned maxConnections = 512;  // workers at most = connections served at once
+    unsigned threads = 0;          // workers kept; 0 : max(16, 4 x cores)
+    unsigned maxConnections = 512; // workers at most = connections served at once
     bool insecureCookies = false;
     std::string cookieSameSite = "lax"; // lax, strict or none (none needs Secure cookies)
     std::size_t jsonLimit = 16 * 1024;

@@ -61,7 +61,8 @@ void LoginLimiter::sweep(std::int64_t now) {
     // Still full of live windows (a flood of random identifiers): drop the oldest half.
     std::vector<std::int64_t> starts;
     starts.reserve(windows_.size());
-    for (const auto& e : windows_) starts.push_back(e.second.startMs);
+    for (const auto& e : windows_)
+        starts.push_back(e.second.startMs);
     auto middle = starts.begin() + static_cast<std::ptrdiff_t>(starts.size() / 2);
     std::nth_element(starts.begin(), middle, starts.end());
     std::int64_t cutoff = *middle;

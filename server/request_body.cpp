@@ -5,8 +5,7 @@
 
 namespace usersvc::http {
 
-RequestBody::RequestBody(const httplib::Request& req, const httplib::ContentReader* reader,
-                         std::size_t hardLimit)
+RequestBody::RequestBody(const httplib::Request& req, const httplib::ContentReader* reader, std::size_t hardLimit)
     : req_(req), reader_(reader), hardLimit_(hardLimit) {
     bool chunked = toLower(req.get_header_value("Transfer-Encoding")).find("chunked") != std::string::npos;
     std::string length = req.get_header_value("Content-Length");

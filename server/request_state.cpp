@@ -12,6 +12,8 @@ RequestState& beginRequest() {
     return tRequest;
 }
 
-RequestState& currentRequest() { return tRequest; }
+RequestState& currentRequest() {
+    return tRequest;
+}
 
 } // namespace usersvc::http

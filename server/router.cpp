@@ -79,7 +79,9 @@ bool Router::match(const Route& route, const SplitPath& path, std::vector<std::s
     return true;
 }
 
-std::string Router::allowedMethods(std::string_view path) const { return allowedMethods(split(path)); }
+std::string Router::allowedMethods(std::string_view path) const {
+    return allowedMethods(split(path));
+}
 
 std::string Router::allowedMethods(const SplitPath& path) const {
     std::set<std::string> methods;
@@ -88,7 +90,8 @@ std::string Router::allowedMethods(const SplitPath& path) const {
     if (methods.count("GET")) methods.insert("HEAD");
     if (!methods.empty()) methods.insert("OPTIONS");
     std::string out;
-    for (const auto& m : methods) out += (out.empty() ? "" : ", ") + m;
+    for (const auto& m : methods)
+        out += (out.empty() ? "" : ", ") + m;
     return out;
 }
 

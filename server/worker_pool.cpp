@@ -5,10 +5,13 @@ namespace usersvc::http {
 WorkerPool::WorkerPool(unsigned minThreads, unsigned maxThreads)
     : minThreads_(std::max(1u, minThreads)), maxThreads_(std::max(minThreads_, maxThreads)) {
     std::lock_guard lock(mutex_);
-    for (unsigned i = 0; i < minThreads_; ++i) workers_.emplace_back([this] { work(); });
+    for (unsigned i = 0; i < minThreads_; ++i)
+        workers_.emplace_back([this] { work(); });
 }
 
-WorkerPool::~WorkerPool() { shutdown(); }
+WorkerPool::~WorkerPool() {
+    shutdown();
+}
 
 void WorkerPool::enqueue(std::function<void()> job) {
     std::lock_guard lock(mutex_);

@@ -7,8 +7,7 @@
 namespace usersvc {
 
 std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -22,8 +21,8 @@ std::string isoTimestamp(std::int64_t ms) {
     std::tm tm{};
     gmtime_r(&seconds, &tm);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
     return buf;
 }
 
@@ -84,12 +83,18 @@ std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
     if (i == 0) return std::nullopt;
     std::string_view unit = text.substr(i);
     std::int64_t factor = 0;
-    if (unit.empty() || unit == "s") factor = 1;
-    else if (unit == "m") factor = 60;
-    else if (unit == "h") factor = 3600;
-    else if (unit == "d") factor = 86400;
-    else if (unit == "w") factor = 7 * 86400;
-    else return std::nullopt;
+    if (unit.empty() || unit == "s")
+        factor = 1;
+    else if (unit == "m")
+        factor = 60;
+    else if (unit == "h")
+        factor = 3600;
+    else if (unit == "d")
+        factor = 86400;
+    else if (unit == "w")
+        factor = 7 * 86400;
+    else
+        return std::nullopt;
     // Past 100 years a lifetime is a typo, and the product must not overflow
     // (libFuzzer found "66666666666666w").
     constexpr std::int64_t kMaxSeconds = 100LL * 365 * 86400;

@@ -9,9 +9,7 @@ namespace usersvc {
 
 std::string newObjectId() {
     auto seconds = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     std::string raw(4, '\0');
     raw[0] = static_cast<char>(seconds >> 24);
     raw[1] = static_cast<char>(seconds >> 16);

@@ -33,7 +33,7 @@ nlohmann::ordered_json publicUserJson(const User& u, const std::string& publicUr
 }
 
 nlohmann::ordered_json sessionTokensJson(const User& user, const std::string& accessToken,
-                                   const std::string& refreshToken, const std::string& publicUrl) {
+                                         const std::string& refreshToken, const std::string& publicUrl) {
     return {{"user", userJson(user, publicUrl)},
             {"accessToken", accessToken},
             {"refreshToken", refreshToken},

@@ -5,7 +5,9 @@
 namespace usersvc {
 
 namespace {
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Counts code points of valid UTF-8; returns nothing for invalid UTF-8.
 std::optional<std::size_t> utf8Length(std::string_view s) {
@@ -25,8 +27,10 @@ std::optional<std::size_t> utf8Length(std::string_view s) {
 
 std::string trim(std::string_view s) {
     std::size_t b = 0, e = s.size();
-    while (b < e && isSpace(s[b])) ++b;
-    while (e > b && isSpace(s[e - 1])) --e;
+    while (b < e && isSpace(s[b]))
+        ++b;
+    while (e > b && isSpace(s[e - 1]))
+        --e;
     return std::string(s.substr(b, e - b));
 }
 
@@ -45,8 +49,7 @@ std::string checkUsername(std::string_view raw, std::vector<FieldError>& errors)
     } else if (name.size() < 3 || name.size() > 30) {
         errors.push_back({"username", "Username must be 3 to 30 characters long"});
     } else if (!std::all_of(name.begin(), name.end(), [](char c) {
-                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                          c == '-';
+                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
                })) {
         errors.push_back({"username", "Username may contain only letters, digits, '_', '.' and '-'"});
     }
@@ -60,10 +63,10 @@ std::string checkEmail(std::string_view raw, std::vector<FieldError>& errors) {
         return email;
     }
     auto at = email.find('@');
-    bool plausible = email.size() <= 254 && at != std::string::npos && at > 0 &&
-                     email.find('@', at + 1) == std::string::npos &&
-                     std::none_of(email.begin(), email.end(),
-                                  [](unsigned char c) { return isSpace(static_cast<char>(c)) || c < 0x20 || c == 0x7f; });
+    bool plausible =
+        email.size() <= 254 && at != std::string::npos && at > 0 && email.find('@', at + 1) == std::string::npos &&
+        std::none_of(email.begin(), email.end(),
+                     [](unsigned char c) { return isSpace(static_cast<char>(c)) || c < 0x20 || c == 0x7f; });
     if (plausible) {
         std::string_view domain = std::string_view(email).substr(at + 1);
         auto dot = domain.find('.');
@@ -82,8 +85,7 @@ std::string checkFullName(std::string_view raw, std::vector<FieldError>& errors)
         errors.push_back({"fullName", "Full name must be valid UTF-8"});
     } else if (*length > 100) {
         errors.push_back({"fullName", "Full name must be at most 100 characters"});
-    } else if (std::any_of(name.begin(), name.end(),
-                           [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    } else if (std::any_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
         errors.push_back({"fullName", "Full name must not contain control characters"});
     }
     return name;

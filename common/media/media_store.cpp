@@ -48,31 +48,37 @@ std::optional<ImageKind> sniffImage(std::string_view h) {
 
 const char* extensionOf(ImageKind kind) {
     switch (kind) {
-    case ImageKind::Png: return "png";
-    case ImageKind::Jpeg: return "jpg";
-    case ImageKind::Gif: return "gif";
-    case ImageKind::Webp: return "webp";
+    case ImageKind::Png:
+        return "png";
+    case ImageKind::Jpeg:
+        return "jpg";
+    case ImageKind::Gif:
+        return "gif";
+    case ImageKind::Webp:
+        return "webp";
     }
     return "bin";
 }
 
 const char* contentTypeOf(ImageKind kind) {
     switch (kind) {
-    case ImageKind::Png: return "image/png";
-    case ImageKind::Jpeg: return "image/jpeg";
-    case ImageKind::Gif: return "image/gif";
-    case ImageKind::Webp: return "image/webp";
+    case ImageKind::Png:
+        return "image/png";
+    case ImageKind::Jpeg:
+        return "image/jpeg";
+    case ImageKind::Gif:
+        return "image/gif";
+    case ImageKind::Webp:
+        return "image/webp";
     }
     return "application/octet-stream";
 }
 
 StagedImage::StagedImage(const fs::path& mediaDir, std::string field, std::size_t maxBytes)
-    : mediaDir_(mediaDir), field_(std::move(field)), maxBytes_(maxBytes),
-      hash_(std::make_unique<Sha256Stream>()) {
+    : mediaDir_(mediaDir), field_(std::move(field)), maxBytes_(maxBytes), hash_(std::make_unique<Sha256Stream>()) {
     // The creator's pid is in the name, so a server starting up can tell a crashed
     // writer's leftovers from a CLI upload in progress.
-    std::string pattern =
-        (mediaDir_ / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
+    std::string pattern = (mediaDir_ / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
     fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd_ < 0) ioFailure("cannot create a temporary file in " + mediaDir_.string());
     ::fchmod(fd_, 0600);
@@ -155,7 +161,8 @@ std::unique_ptr<StagedImage> MediaStore::stageFile(std::string field, const fs::
         throw Error(Code::Invalid, "Cannot read " + source.string(), {{field, "Cannot read " + source.string()}});
     auto staged = stage(field);
     char buffer[64 * 1024];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) staged->append(buffer, static_cast<std::size_t>(in.gcount()));
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+        staged->append(buffer, static_cast<std::size_t>(in.gcount()));
     staged->finish();
     return staged;
 }

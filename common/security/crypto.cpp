@@ -34,8 +34,7 @@ std::string base64UrlEncode(std::string_view bytes) {
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                     (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+        unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
                      static_cast<unsigned char>(bytes[i + 2]);
         out += table[(v >> 18) & 63];
         out += table[(v >> 12) & 63];
@@ -47,8 +46,7 @@ std::string base64UrlEncode(std::string_view bytes) {
         out += table[(v >> 18) & 63];
         out += table[(v >> 12) & 63];
     } else if (i + 2 == bytes.size()) {
-        unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                     (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
         out += table[(v >> 18) & 63];
         out += table[(v >> 12) & 63];
         out += table[(v >> 6) & 63];
@@ -65,12 +63,18 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
     int bits = 0;
     for (char c : text) {
         int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '-') v = 62;
-        else if (c == '_') v = 63;
-        else return std::nullopt;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '-')
+            v = 62;
+        else if (c == '_')
+            v = 63;
+        else
+            return std::nullopt;
         buffer = (buffer << 6) | static_cast<unsigned>(v);
         bits += 6;
         if (bits >= 8) {
@@ -90,7 +94,9 @@ std::string sha256(std::string_view data) {
     return out;
 }
 
-std::string sha256Hex(std::string_view data) { return hexEncode(sha256(data)); }
+std::string sha256Hex(std::string_view data) {
+    return hexEncode(sha256(data));
+}
 
 std::string hmacSha256(std::string_view key, std::string_view data) {
     std::string out(EVP_MAX_MD_SIZE, '\0');

@@ -53,8 +53,7 @@ bool PasswordHasher::runCrypt(std::string_view password, std::string_view settin
 std::string PasswordHasher::hash(std::string_view password) {
     char setting[CRYPT_GENSALT_OUTPUT_SIZE];
     // rbytes = nullptr: libxcrypt draws the salt from the OS CSPRNG itself.
-    if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost_), nullptr, 0, setting,
-                          sizeof setting))
+    if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost_), nullptr, 0, setting, sizeof setting))
         throw Error(Code::Internal, "bcrypt salt generation failed");
     std::string out;
     if (!runCrypt(password, setting, &out)) throw Error(Code::Internal, "bcrypt hashing failed");
@@ -85,6 +84,8 @@ int PasswordHasher::costOf(std::string_view h) {
     return (cost >= 4 && cost <= 31) ? cost : 0;
 }
 
-int PasswordHasher::waiting() const { return waiting_.load(); }
+int PasswordHasher::waiting() const {
+    return waiting_.load();
+}
 
 } // namespace usersvc

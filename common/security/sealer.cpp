@@ -12,8 +12,12 @@ namespace usersvc {
 namespace {
 constexpr std::size_t kNonce = 12, kTag = 16;
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-unsigned char* bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+const unsigned char* bytes(std::string_view s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
+unsigned char* bytes(std::string& s) {
+    return reinterpret_cast<unsigned char*>(s.data());
+}
 } // namespace
 
 Sealer::Sealer(std::string_view secret, std::string_view purpose)
@@ -40,11 +44,13 @@ std::optional<std::string> Sealer::open(std::string_view sealed) const {
     std::string tag(sealed.substr(kNonce + textSize));
     CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
     int len = 0;
-    bool ok = ctx &&
-              EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key_), bytes(sealed.substr(0, kNonce))) == 1 &&
-              EVP_DecryptUpdate(ctx.get(), bytes(plain), &len, bytes(sealed.substr(kNonce)), static_cast<int>(textSize)) == 1 &&
-              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) == 1 &&
-              EVP_DecryptFinal_ex(ctx.get(), bytes(plain) + len, &len) == 1;
+    bool ok =
+        ctx &&
+        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key_), bytes(sealed.substr(0, kNonce))) == 1 &&
+        EVP_DecryptUpdate(ctx.get(), bytes(plain), &len, bytes(sealed.substr(kNonce)), static_cast<int>(textSize)) ==
+            1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) == 1 &&
+        EVP_DecryptFinal_ex(ctx.get(), bytes(plain) + len, &len) == 1;
     if (!ok) return std::nullopt;
     return plain;
 }

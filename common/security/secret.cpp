@@ -21,10 +21,11 @@ std::string readSecretFile(const std::filesystem::path& file) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string secret = ss.str();
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+        secret.pop_back();
     if (secret.size() < 32)
-        throw Error(Code::Invalid, "the secret in " + file.string() +
-                                       " is shorter than 32 bytes; delete it to generate a new one");
+        throw Error(Code::Invalid,
+                    "the secret in " + file.string() + " is shorter than 32 bytes; delete it to generate a new one");
     return secret;
 }
 } // namespace

@@ -10,17 +10,18 @@ namespace usersvc {
 namespace {
 const std::string kHeader = base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})");
 
-[[noreturn]] void refuse(const std::string& why) { throw Error(Code::Unauthenticated, why); }
+[[noreturn]] void refuse(const std::string& why) {
+    throw Error(Code::Unauthenticated, why);
+}
 } // namespace
 
 TokenSigner::TokenSigner(std::string secret) : secret_(std::move(secret)) {
-    if (secret_.size() < 32)
-        throw Error(Code::Invalid, "the JWT signing secret must be at least 32 bytes");
+    if (secret_.size() < 32) throw Error(Code::Invalid, "the JWT signing secret must be at least 32 bytes");
 }
 
 std::string TokenSigner::sign(const AccessClaims& c) const {
-    nlohmann::ordered_json payload = {{"sub", c.userId},   {"sid", c.sessionId}, {"username", c.username},
-                                      {"email", c.email}, {"iat", c.issuedAt},  {"exp", c.expiresAt},
+    nlohmann::ordered_json payload = {{"sub", c.userId},    {"sid", c.sessionId}, {"username", c.username},
+                                      {"email", c.email},   {"iat", c.issuedAt},  {"exp", c.expiresAt},
                                       {"iss", kTokenIssuer}};
     std::string signingInput = kHeader + "." + base64UrlEncode(payload.dump());
     return signingInput + "." + base64UrlEncode(hmacSha256(secret_, signingInput));
@@ -34,8 +35,7 @@ AccessClaims TokenSigner::verifyIgnoringExpiry(std::string_view token) const {
     return verifyImpl(token, 0, false);
 }
 
-AccessClaims TokenSigner::verifyImpl(std::string_view token, std::int64_t nowSeconds,
-                                     bool checkExpiry) const {
+AccessClaims TokenSigner::verifyImpl(std::string_view token, std::int64_t nowSeconds, bool checkExpiry) const {
     if (token.size() > 4096) refuse("Invalid access token");
     auto dot1 = token.find('.');
     auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
@@ -45,8 +45,7 @@ AccessClaims TokenSigner::verifyImpl(std::string_view token, std::int64_t nowSec
     auto headerJson = base64UrlDecode(token.substr(0, dot1));
     if (!headerJson) refuse("Invalid access token");
     auto header = nlohmann::json::parse(*headerJson, nullptr, false);
-    if (!header.is_object() || !header.contains("alg") || header["alg"] != "HS256")
-        refuse("Invalid access token");
+    if (!header.is_object() || !header.contains("alg") || header["alg"] != "HS256") refuse("Invalid access token");
 
     auto signature = base64UrlDecode(token.substr(dot2 + 1));
     auto expected = hmacSha256(secret_, token.substr(0, dot2));
@@ -57,8 +56,8 @@ AccessClaims TokenSigner::verifyImpl(std::string_view token, std::int64_t nowSec
     auto p = nlohmann::json::parse(*payloadJson, nullptr, false);
     auto isString = [&](const char* k) { return p.contains(k) && p[k].is_string(); };
     auto isInt = [&](const char* k) { return p.contains(k) && p[k].is_number_integer(); };
-    if (!p.is_object() || !isString("sub") || !isString("sid") || !isInt("exp") || !isInt("iat") ||
-        !isString("iss") || p["iss"] != kTokenIssuer)
+    if (!p.is_object() || !isString("sub") || !isString("sid") || !isInt("exp") || !isInt("iat") || !isString("iss") ||
+        p["iss"] != kTokenIssuer)
         refuse("Invalid access token");
 
     AccessClaims c;

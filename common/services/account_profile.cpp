@@ -88,6 +88,8 @@ std::vector<SessionRecord> AccountService::openSessions(std::string_view userRef
     return store_.listOpenSessions(findUser(userRef).id, nowMs());
 }
 
-UserCounts AccountService::countsFor(const std::string& userId) { return store_.countsFor(userId, nowMs()); }
+UserCounts AccountService::countsFor(const std::string& userId) {
+    return store_.countsFor(userId, nowMs());
+}
 
 } // namespace usersvc

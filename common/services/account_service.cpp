@@ -18,8 +18,12 @@ namespace usersvc {
 namespace {
 const char* kInvalidCredentials = "Invalid credentials";
 
-std::string newSessionId() { return base64UrlEncode(randomBytes(16)); }
-std::string newRefreshToken() { return base64UrlEncode(randomBytes(32)); }
+std::string newSessionId() {
+    return base64UrlEncode(randomBytes(16));
+}
+std::string newRefreshToken() {
+    return base64UrlEncode(randomBytes(32));
+}
 } // namespace
 
 AccountService::AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, TokenSigner& tokens,
@@ -109,8 +113,7 @@ IssuedSession AccountService::openSession(const User& user, const ClientInfo& cl
     return issued;
 }
 
-std::string AccountService::signAccessToken(const User& user, const std::string& sessionId,
-                                            std::int64_t now) const {
+std::string AccountService::signAccessToken(const User& user, const std::string& sessionId, std::int64_t now) const {
     AccessClaims claims;
     claims.userId = user.id;
     claims.sessionId = sessionId;
@@ -185,8 +188,7 @@ AuthContext AccountService::authenticate(std::string_view accessToken) {
 }
 
 void AccountService::logoutSession(const std::string& sessionId) {
-    if (!store_.revokeSession(sessionId, nowMs()))
-        throw Error(Code::NotFound, "No open session for that token");
+    if (!store_.revokeSession(sessionId, nowMs())) throw Error(Code::NotFound, "No open session for that token");
 }
 
 void AccountService::logoutByAccessToken(std::string_view accessToken) {

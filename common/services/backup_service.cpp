@@ -31,7 +31,8 @@ void copyInto(const fs::path& from, const fs::path& to) {
 int openLockFile(const fs::path& dataDir) {
     fs::create_directories(dataDir);
     int fd = ::open((dataDir / "serve.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) throw Error(Code::Internal, "cannot open " + (dataDir / "serve.lock").string() + ": " + std::strerror(errno));
+    if (fd < 0)
+        throw Error(Code::Internal, "cannot open " + (dataDir / "serve.lock").string() + ": " + std::strerror(errno));
     return fd;
 }
 } // namespace

@@ -37,8 +37,8 @@ std::string idOf(const json& doc) {
     if (!doc.contains("_id")) return newObjectId();
     const json& id = doc["_id"];
     std::string text = id.is_object() && id.contains("$oid") && id["$oid"].is_string() ? id["$oid"].get<std::string>()
-                       : id.is_string()                                            ? id.get<std::string>()
-                                                                                   : "";
+                       : id.is_string()                                                ? id.get<std::string>()
+                                                                                       : "";
     text = toLower(text);
     if (!isObjectId(text)) throw Error(Code::Invalid, "_id must be a 24-hex ObjectId");
     return text;
@@ -134,12 +134,15 @@ ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& o
         std::vector<std::thread> workers;
         bool anyClear = std::any_of(batch.begin(), batch.end(), [](const auto& r) { return !r.clearPassword.empty(); });
         unsigned threads = anyClear ? std::max(1u, std::thread::hardware_concurrency()) : 0;
-        for (unsigned t = 0; t < threads; ++t) workers.emplace_back(worker);
-        for (auto& t : workers) t.join();
+        for (unsigned t = 0; t < threads; ++t)
+            workers.emplace_back(worker);
+        for (auto& t : workers)
+            t.join();
 
         std::vector<UserRecord> users;
         users.reserve(batch.size());
-        for (auto& r : batch) users.push_back(std::move(r.user));
+        for (auto& r : batch)
+            users.push_back(std::move(r.user));
         auto outcomes = store_.importUsers(users, options.onConflict == OnConflict::Fail);
         for (std::size_t i = 0; i < outcomes.size(); ++i) {
             if (outcomes[i].inserted) {

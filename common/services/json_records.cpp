@@ -32,9 +32,12 @@ bool JsonRecordReader::next(std::string& text, std::size_t& line) {
     while (c >= 0) {
         text.push_back(static_cast<char>(c));
         if (inString) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') inString = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
         } else if (c == '"') {
             inString = true;
         } else if (c == '{' || c == '[') {

@@ -6,12 +6,20 @@
 
 namespace usersvc {
 
-bool StatusService::storeAnswers() { return store_.ping(); }
+bool StatusService::storeAnswers() {
+    return store_.ping();
+}
 
-std::int64_t StatusService::users() { return store_.countUsers(); }
+std::int64_t StatusService::users() {
+    return store_.countUsers();
+}
 
-std::int64_t StatusService::openSessions() { return store_.countOpenSessions(nowMs()); }
+std::int64_t StatusService::openSessions() {
+    return store_.countOpenSessions(nowMs());
+}
 
-int StatusService::hashesWaiting() const { return hasher_.waiting(); }
+int StatusService::hashesWaiting() const {
+    return hasher_.waiting();
+}
 
 } // namespace usersvc

@@ -21,7 +21,8 @@ std::string valueOf(const std::string& field, const UserRecord& r) {
 
 Error takenError(const std::vector<std::string>& fields) {
     std::vector<FieldError> errors;
-    for (const auto& field : fields) errors.push_back({field, messageFor(field)});
+    for (const auto& field : fields)
+        errors.push_back({field, messageFor(field)});
     return Error(Code::Conflict, "User with this username or email already exists", errors);
 }
 

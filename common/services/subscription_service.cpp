@@ -9,8 +9,7 @@
 
 namespace usersvc {
 
-SubscriptionService::SubscriptionService(Store& store, AccountService& accounts)
-    : store_(store), accounts_(accounts) {}
+SubscriptionService::SubscriptionService(Store& store, AccountService& accounts) : store_(store), accounts_(accounts) {}
 
 void SubscriptionService::requireUser(const std::string& id, const char* what) {
     if (!isObjectId(id) || !store_.findUserById(id)) throw Error(Code::NotFound, std::string("No such ") + what);

@@ -20,7 +20,7 @@ struct ChannelProfile {
 };
 
 struct Page {
-    std::int64_t page = 1;  // 1-based
+    std::int64_t page = 1;   // 1-based
     std::int64_t limit = 20; // 1..100
 };
 

@@ -75,7 +75,9 @@ const std::array<const char*, 3> kMigrations = {
 };
 } // namespace
 
-int latestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+int latestSchemaVersion() {
+    return static_cast<int>(kMigrations.size());
+}
 
 void migrate(SQLite::Database& db) {
     auto version = [&] { return db.execAndGet("PRAGMA user_version").getInt(); };

@@ -132,7 +132,8 @@ public:
         if (!connection_) connection_ = store_.openConnection();
     }
     ~Lease() {
-        for (auto* statement : used_) statement->tryReset();
+        for (auto* statement : used_)
+            statement->tryReset();
         std::lock_guard lock(store_.poolMutex_);
         store_.idle_.push_back(std::move(connection_));
     }
@@ -143,7 +144,8 @@ public:
     // A prepared statement for `sql`, reset and with no bindings.
     SQLite::Statement& statement(const std::string& sql) {
         auto& slot = connection_->statements[sql];
-        if (!slot) slot = std::make_unique<SQLite::Statement>(*connection_->db, sql);
+        if (!slot)
+            slot = std::make_unique<SQLite::Statement>(*connection_->db, sql);
         else {
             slot->tryReset();
             slot->clearBindings();

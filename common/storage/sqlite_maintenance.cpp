@@ -41,8 +41,9 @@ void SqliteStore::backupTo(const std::string& file,
         auto& db = reader.db();
         std::vector<std::string> references;
         auto& refs = reader.statement("SELECT avatar FROM users WHERE avatar <> ''"
-                                   " UNION SELECT cover_image FROM users WHERE cover_image <> ''");
-        while (refs.executeStep()) references.push_back(refs.getColumn(0).getString());
+                                      " UNION SELECT cover_image FROM users WHERE cover_image <> ''");
+        while (refs.executeStep())
+            references.push_back(refs.getColumn(0).getString());
         refs.reset();
         {
             SQLite::Database target(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);

@@ -8,8 +8,8 @@ void SqliteStore::createSession(const SessionRecord& s) {
     guarded([&] {
         Lease lease(*this);
         auto& insert = lease.statement("INSERT INTO sessions (id, user_id, refresh_hash, created_at, "
-                                             "last_used_at, expires_at, user_agent, client_address) "
-                                             "VALUES (?,?,?,?,?,?,?,?)");
+                                       "last_used_at, expires_at, user_agent, client_address) "
+                                       "VALUES (?,?,?,?,?,?,?,?)");
         insert.bind(1, s.id);
         insert.bind(2, s.userId);
         insert.bind(3, s.refreshHash);
@@ -42,13 +42,12 @@ std::optional<SessionRecord> SqliteStore::findSessionByRefreshHash(const std::st
     });
 }
 
-std::optional<UserRecord> SqliteStore::findUserOfActiveSession(const std::string& sessionId,
-                                                               std::int64_t nowMs) {
+std::optional<UserRecord> SqliteStore::findUserOfActiveSession(const std::string& sessionId, std::int64_t nowMs) {
     return guarded([&]() -> std::optional<UserRecord> {
         Lease lease(*this);
         auto& q = lease.statement(std::string("SELECT ") + kUserColumns +
-                                            " FROM sessions s JOIN users u ON u.id = s.user_id"
-                                            " WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?");
+                                  " FROM sessions s JOIN users u ON u.id = s.user_id"
+                                  " WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?");
         q.bind(1, sessionId);
         q.bind(2, static_cast<int64_t>(nowMs));
         if (!q.executeStep()) return std::nullopt;
@@ -66,12 +65,11 @@ bool SqliteStore::revokeSession(const std::string& sessionId, std::int64_t nowMs
     });
 }
 
-int SqliteStore::revokeUserSessions(const std::string& userId, std::int64_t nowMs,
-                                    const std::string& keepSessionId) {
+int SqliteStore::revokeUserSessions(const std::string& userId, std::int64_t nowMs, const std::string& keepSessionId) {
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("UPDATE sessions SET revoked_at = ? "
-                                        "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
+                                  "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
         q.bind(1, static_cast<int64_t>(nowMs));
         q.bind(2, userId);
         q.bind(3, keepSessionId);
@@ -79,16 +77,15 @@ int SqliteStore::revokeUserSessions(const std::string& userId, std::int64_t nowM
     });
 }
 
-bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string& oldHash,
-                                const SessionRecord& next) {
+bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string& oldHash, const SessionRecord& next) {
     return guarded([&] {
         Lease lease(*this);
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto& update = lease.statement("UPDATE sessions SET previous_refresh_hash = refresh_hash, refresh_hash = ?,"
-                                     " rotated_at = ?, replay_sealed = ?, last_used_at = ?, expires_at = ?,"
-                                     " user_agent = ?, client_address = ?"
-                                     " WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL");
+                                       " rotated_at = ?, replay_sealed = ?, last_used_at = ?, expires_at = ?,"
+                                       " user_agent = ?, client_address = ?"
+                                       " WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL");
         update.bind(1, next.refreshHash);
         update.bind(2, static_cast<int64_t>(next.lastUsedAtMs));
         update.bind(3, next.replaySealed.data(), static_cast<int>(next.replaySealed.size()));
@@ -100,7 +97,7 @@ bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string&
         update.bind(9, oldHash);
         if (update.exec() != 1) return false;
         auto& retire = lease.statement("INSERT OR IGNORE INTO retired_refresh_tokens (refresh_hash, session_id,"
-                                     " retired_at) VALUES (?, ?, ?)");
+                                       " retired_at) VALUES (?, ?, ?)");
         retire.bind(1, oldHash);
         retire.bind(2, sessionId);
         retire.bind(3, static_cast<int64_t>(next.lastUsedAtMs));
@@ -114,8 +111,8 @@ std::optional<SessionRecord> SqliteStore::findSessionByRetiredRefreshHash(const 
     return guarded([&]() -> std::optional<SessionRecord> {
         Lease lease(*this);
         auto& q = lease.statement(std::string("SELECT ") + kSessionColumns +
-                                            " FROM sessions WHERE id = (SELECT session_id FROM"
-                                            " retired_refresh_tokens WHERE refresh_hash = ?)");
+                                  " FROM sessions WHERE id = (SELECT session_id FROM"
+                                  " retired_refresh_tokens WHERE refresh_hash = ?)");
         q.bind(1, refreshHash);
         if (!q.executeStep()) return std::nullopt;
         return readSession(q);
@@ -126,12 +123,13 @@ std::vector<SessionRecord> SqliteStore::listOpenSessions(const std::string& user
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement(std::string("SELECT ") + kSessionColumns +
-                                            " FROM sessions WHERE user_id = ? AND revoked_at IS NULL"
-                                            " AND expires_at > ? ORDER BY created_at DESC");
+                                  " FROM sessions WHERE user_id = ? AND revoked_at IS NULL"
+                                  " AND expires_at > ? ORDER BY created_at DESC");
         q.bind(1, userId);
         q.bind(2, static_cast<int64_t>(nowMs));
         std::vector<SessionRecord> out;
-        while (q.executeStep()) out.push_back(readSession(q));
+        while (q.executeStep())
+            out.push_back(readSession(q));
         return out;
     });
 }

@@ -55,7 +55,9 @@ std::vector<Subscription> SqliteStore::listSubscriptionsWhere(const char* key, c
         Lease lease(*this);
         auto& q = lease.statement("SELECT s.id, s.created_at, " + userColumns("a") + ", " + userColumns("b") +
                                   " FROM subscriptions s JOIN users a ON a.id = s.subscriber_id"
-                                  " JOIN users b ON b.id = s.channel_id WHERE s." + key + " = ?"
+                                  " JOIN users b ON b.id = s.channel_id WHERE s." +
+                                  key +
+                                  " = ?"
                                   " ORDER BY s.created_at DESC, s.id LIMIT ? OFFSET ?");
         q.bind(1, id);
         q.bind(2, static_cast<int64_t>(limit));
@@ -77,10 +79,10 @@ UserCounts SqliteStore::countsFor(const std::string& userId, std::int64_t nowMs)
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("SELECT (SELECT count(*) FROM subscriptions WHERE channel_id = ?1),"
-                            " (SELECT count(*) FROM subscriptions WHERE subscriber_id = ?1),"
-                            " (SELECT count(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL"
-                            "  AND expires_at > ?2),"
-                            " (SELECT count(*) FROM watch_history WHERE user_id = ?1)");
+                                  " (SELECT count(*) FROM subscriptions WHERE subscriber_id = ?1),"
+                                  " (SELECT count(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL"
+                                  "  AND expires_at > ?2),"
+                                  " (SELECT count(*) FROM watch_history WHERE user_id = ?1)");
         q.bind(1, userId);
         q.bind(2, static_cast<int64_t>(nowMs));
         q.executeStep();
@@ -90,7 +92,7 @@ UserCounts SqliteStore::countsFor(const std::string& userId, std::int64_t nowMs)
 }
 
 std::int64_t SqliteStore::recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
-                              std::int64_t keep) {
+                                      std::int64_t keep) {
     return guarded([&] {
         Lease lease(*this);
         auto& db = lease.db();
@@ -102,15 +104,16 @@ std::int64_t SqliteStore::recordWatch(const std::string& userId, const std::stri
         std::int64_t at = nowMs;
         if (!newest.getColumn(0).isNull()) at = std::max(at, newest.getColumn(0).getInt64() + 1);
         newest.reset();
-        auto& upsert = lease.statement("INSERT INTO watch_history (user_id, video_id, watched_at) VALUES (?, ?, ?)"
-                                     " ON CONFLICT (user_id, video_id) DO UPDATE SET watched_at = excluded.watched_at");
+        auto& upsert =
+            lease.statement("INSERT INTO watch_history (user_id, video_id, watched_at) VALUES (?, ?, ?)"
+                            " ON CONFLICT (user_id, video_id) DO UPDATE SET watched_at = excluded.watched_at");
         upsert.bind(1, userId);
         upsert.bind(2, videoId);
         upsert.bind(3, static_cast<int64_t>(at));
         upsert.exec();
         auto& trim = lease.statement("DELETE FROM watch_history WHERE user_id = ?1 AND watched_at <"
-                                   " (SELECT watched_at FROM watch_history WHERE user_id = ?1"
-                                   "  ORDER BY watched_at DESC LIMIT 1 OFFSET ?2)");
+                                     " (SELECT watched_at FROM watch_history WHERE user_id = ?1"
+                                     "  ORDER BY watched_at DESC LIMIT 1 OFFSET ?2)");
         trim.bind(1, userId);
         trim.bind(2, static_cast<int64_t>(keep - 1));
         trim.exec();
@@ -123,11 +126,12 @@ std::vector<WatchEntry> SqliteStore::listHistory(const std::string& userId, std:
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("SELECT video_id, watched_at FROM watch_history WHERE user_id = ?"
-                                        " ORDER BY watched_at DESC LIMIT ?");
+                                  " ORDER BY watched_at DESC LIMIT ?");
         q.bind(1, userId);
         q.bind(2, static_cast<int64_t>(limit));
         std::vector<WatchEntry> out;
-        while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64()});
+        while (q.executeStep())
+            out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64()});
         return out;
     });
 }

@@ -19,8 +19,7 @@ SqliteStore::SqliteStore(std::filesystem::path dbFile, int busyTimeoutMs)
     : file_(std::move(dbFile)), busyTimeoutMs_(busyTimeoutMs) {
     // Create the file 0600 ourselves; SQLite gives -wal and -shm the same mode.
     int fd = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        throw Error(Code::Internal, "cannot open the store " + file_.string() + ": " + std::strerror(errno));
+    if (fd < 0) throw Error(Code::Internal, "cannot open the store " + file_.string() + ": " + std::strerror(errno));
     ::close(fd);
     guarded([&] {
         auto connection = openConnection();
@@ -51,7 +50,8 @@ int SqliteStore::schemaVersion() {
 }
 
 std::unique_ptr<WriteTransaction> SqliteStore::beginWrite() {
-    return guarded([&]() -> std::unique_ptr<WriteTransaction> { return std::make_unique<SqliteWriteTransaction>(*this); });
+    return guarded(
+        [&]() -> std::unique_ptr<WriteTransaction> { return std::make_unique<SqliteWriteTransaction>(*this); });
 }
 
 void SqliteWriteTransaction::commit() {

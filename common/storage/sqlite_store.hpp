@@ -41,13 +41,10 @@ public:
     void createSession(const SessionRecord& session) override;
     std::optional<SessionRecord> findSession(const std::string& sessionId) override;
     std::optional<SessionRecord> findSessionByRefreshHash(const std::string& refreshHash) override;
-    std::optional<UserRecord> findUserOfActiveSession(const std::string& sessionId,
-                                                      std::int64_t nowMs) override;
+    std::optional<UserRecord> findUserOfActiveSession(const std::string& sessionId, std::int64_t nowMs) override;
     bool revokeSession(const std::string& sessionId, std::int64_t nowMs) override;
-    int revokeUserSessions(const std::string& userId, std::int64_t nowMs,
-                           const std::string& keepSessionId) override;
-    bool rotateRefresh(const std::string& sessionId, const std::string& oldHash,
-                       const SessionRecord& next) override;
+    int revokeUserSessions(const std::string& userId, std::int64_t nowMs, const std::string& keepSessionId) override;
+    bool rotateRefresh(const std::string& sessionId, const std::string& oldHash, const SessionRecord& next) override;
     std::optional<SessionRecord> findSessionByRetiredRefreshHash(const std::string& refreshHash) override;
     std::vector<SessionRecord> listOpenSessions(const std::string& userId, std::int64_t nowMs) override;
     std::int64_t countOpenSessions(std::int64_t nowMs) override;

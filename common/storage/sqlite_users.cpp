@@ -5,7 +5,9 @@
 namespace usersvc {
 
 namespace {
-const char* columnOf(ImageSlot slot) { return slot == ImageSlot::Avatar ? "avatar" : "cover_image"; }
+const char* columnOf(ImageSlot slot) {
+    return slot == ImageSlot::Avatar ? "avatar" : "cover_image";
+}
 } // namespace
 
 std::vector<std::string> takenUniqueFields(SqliteStore::Lease& lease, const std::optional<std::string>& id,
@@ -14,8 +16,10 @@ std::vector<std::string> takenUniqueFields(SqliteStore::Lease& lease, const std:
     auto& q = lease.statement("SELECT coalesce(id = ?1, 0), coalesce(username = ?2, 0), coalesce(email = ?3, 0)"
                               " FROM users WHERE (id = ?1 OR username = ?2 OR email = ?3) AND id <> ?4");
     auto bindOptional = [&](int index, const std::optional<std::string>& value) {
-        if (value) q.bind(index, *value);
-        else q.bind(index);
+        if (value)
+            q.bind(index, *value);
+        else
+            q.bind(index);
     };
     bindOptional(1, id);
     bindOptional(2, username);
@@ -81,15 +85,16 @@ bool SqliteWriteTransaction::isMediaReferenced(const std::string& reference) {
 std::optional<UserRecord> SqliteStore::findUserBy(const char* column, const std::string& value) {
     return guarded([&]() -> std::optional<UserRecord> {
         Lease lease(*this);
-        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u." +
-                                            column + " = ?");
+        auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u." + column + " = ?");
         q.bind(1, value);
         if (!q.executeStep()) return std::nullopt;
         return readUser(q);
     });
 }
 
-std::optional<UserRecord> SqliteStore::findUserById(const std::string& id) { return findUserBy("id", id); }
+std::optional<UserRecord> SqliteStore::findUserById(const std::string& id) {
+    return findUserBy("id", id);
+}
 std::optional<UserRecord> SqliteStore::findUserByUsername(const std::string& username) {
     return findUserBy("username", username);
 }
@@ -107,10 +112,12 @@ std::optional<UserRecord> SqliteStore::updateProfile(const std::string& userId, 
         if (!taken.empty()) throw UniqueConflict(taken);
 
         auto& update = lease.statement("UPDATE users SET username = coalesce(?, username), email = coalesce(?, email),"
-                                     " full_name = coalesce(?, full_name), updated_at = ? WHERE id = ?");
+                                       " full_name = coalesce(?, full_name), updated_at = ? WHERE id = ?");
         auto bindOptional = [&](int index, const std::optional<std::string>& value) {
-            if (value) update.bind(index, *value);
-            else update.bind(index);
+            if (value)
+                update.bind(index, *value);
+            else
+                update.bind(index);
         };
         bindOptional(1, change.username);
         bindOptional(2, change.email);
@@ -140,7 +147,7 @@ std::optional<int> SqliteStore::setPasswordHash(const std::string& userId, const
         update.bind(3, userId);
         if (update.exec() != 1) return std::nullopt;
         auto& revoke = lease.statement("UPDATE sessions SET revoked_at = ? "
-                                     "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
+                                       "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
         revoke.bind(1, static_cast<int64_t>(nowMs));
         revoke.bind(2, userId);
         revoke.bind(3, keepSessionId);
@@ -185,12 +192,12 @@ void SqliteStore::listUsers(const UserQuery& query, std::int64_t nowMs,
                             const std::function<bool(const UserListing&)>& each) {
     guarded([&] {
         Lease lease(*this);
-        auto& q = lease.statement(
-            std::string("SELECT ") + kUserColumns +
-                ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-                " AND s.expires_at > ?1) FROM users u WHERE u.id > ?2 AND (?3 = '' OR u.username LIKE ?4"
-                " ESCAPE '\\' OR u.email LIKE ?4 ESCAPE '\\' OR u.full_name LIKE ?4 ESCAPE '\\')"
-                " ORDER BY u.id LIMIT ?5");
+        auto& q =
+            lease.statement(std::string("SELECT ") + kUserColumns +
+                            ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
+                            " AND s.expires_at > ?1) FROM users u WHERE u.id > ?2 AND (?3 = '' OR u.username LIKE ?4"
+                            " ESCAPE '\\' OR u.email LIKE ?4 ESCAPE '\\' OR u.full_name LIKE ?4 ESCAPE '\\')"
+                            " ORDER BY u.id LIMIT ?5");
         q.bind(1, static_cast<int64_t>(nowMs));
         q.bind(2, query.afterId);
         q.bind(3, query.search);

@@ -28,8 +28,8 @@ struct UniqueConflict : std::runtime_error {
 };
 
 struct UserQuery {
-    std::string search;  // substring of username, email or fullName; "" for all
-    std::string afterId; // keyset pagination: ids strictly greater
+    std::string search;      // substring of username, email or fullName; "" for all
+    std::string afterId;     // keyset pagination: ids strictly greater
     std::int64_t limit = -1; // -1: no limit
 };
 
@@ -47,8 +47,8 @@ public:
     virtual void insertUser(const UserRecord& user) = 0;
     // Points the slot at `reference`; returns the reference it replaced, or
     // nothing when there is no such user.
-    virtual std::optional<std::string> setImage(const std::string& userId, ImageSlot slot,
-                                                const std::string& reference, std::int64_t nowMs) = 0;
+    virtual std::optional<std::string> setImage(const std::string& userId, ImageSlot slot, const std::string& reference,
+                                                std::int64_t nowMs) = 0;
     // True when some user's avatar or cover is `reference`.
     virtual bool isMediaReferenced(const std::string& reference) = 0;
 
@@ -75,8 +75,8 @@ public:
     // Replaces the password hash and revokes every open session but
     // `keepSessionId`, in one transaction. Returns how many sessions were
     // revoked, or nothing when the user is gone.
-    virtual std::optional<int> setPasswordHash(const std::string& userId, const std::string& hash,
-                                               std::int64_t nowMs, const std::string& keepSessionId) = 0;
+    virtual std::optional<int> setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
+                                               const std::string& keepSessionId) = 0;
     // Replaces the hash only if it is still `oldHash` (login re-hashing at a new cost).
     virtual bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
                                      const std::string& newHash) = 0;
@@ -95,8 +95,7 @@ public:
     virtual std::optional<SessionRecord> findSessionByRefreshHash(const std::string& refreshHash) = 0;
     // The user of session `sessionId` when that session is neither revoked nor
     // expired at `nowMs`; the check behind every authenticated request.
-    virtual std::optional<UserRecord> findUserOfActiveSession(const std::string& sessionId,
-                                                              std::int64_t nowMs) = 0;
+    virtual std::optional<UserRecord> findUserOfActiveSession(const std::string& sessionId, std::int64_t nowMs) = 0;
     // True when the session was open and is now revoked.
     virtual bool revokeSession(const std::string& sessionId, std::int64_t nowMs) = 0;
     // Revokes every open session of the user except `keepSessionId`; returns how many.
@@ -105,8 +104,7 @@ public:
     // Rotates the session's refresh token from `oldHash` to `next.refreshHash`
     // (also its expiry, last use, client, replay answer) and retires the old hash.
     // False when the session no longer holds `oldHash` (rotated concurrently, revoked).
-    virtual bool rotateRefresh(const std::string& sessionId, const std::string& oldHash,
-                               const SessionRecord& next) = 0;
+    virtual bool rotateRefresh(const std::string& sessionId, const std::string& oldHash, const SessionRecord& next) = 0;
     // The session that once held `refreshHash` and has since rotated it away.
     virtual std::optional<SessionRecord> findSessionByRetiredRefreshHash(const std::string& refreshHash) = 0;
     // Open (neither revoked nor expired) sessions of a user, newest first.

@@ -68,7 +68,8 @@ void registerAccountRoutes(Router& router, RouteContext& ctx) {
     router.add("POST", kUsers + "/change-password", password);
     for (const char* path : {"/updateProfile", "/update-account", "/update-user", "/update-profile"})
         router.add("PATCH", kUsers + path, profile);
-    for (const char* path : {"/updateAvatar", "/avatar", "/update-avatar"}) router.add("PATCH", kUsers + path, avatar);
+    for (const char* path : {"/updateAvatar", "/avatar", "/update-avatar"})
+        router.add("PATCH", kUsers + path, avatar);
     for (const char* path : {"/updateCoverImg", "/cover-image", "/update-cover-image", "/coverImage"})
         router.add("PATCH", kUsers + path, cover);
 }

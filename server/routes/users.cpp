@@ -19,7 +19,8 @@ FormSpec registrationForm(const RouteContext& ctx) {
     FormSpec spec;
     spec.textFields = {"username", "email", "password", "fullName", "fullname"};
     // API.md's names and the chai-backend aliases.
-    spec.fileFields = {{"Avatar", "Avatar"}, {"avatar", "Avatar"}, {"CoverImg", "CoverImg"}, {"coverImage", "CoverImg"}};
+    spec.fileFields = {
+        {"Avatar", "Avatar"}, {"avatar", "Avatar"}, {"CoverImg", "CoverImg"}, {"coverImage", "CoverImg"}};
     spec.textLimit = ctx.settings.jsonLimit;
     return spec;
 }
@@ -109,7 +110,7 @@ void registerUserRoutes(Router& router, RouteContext& ctx) {
     router.add("POST", kUsers + "/refreshToken", bindRoute(ctx, refreshToken));
     router.add("POST", kUsers + "/refresh-token", bindRoute(ctx, refreshToken)); // chai-backend alias
     router.add("GET", kUsers + "/getUser", bindSignedIn(ctx, currentUser));
-    router.add("GET", kUsers + "/current-user", bindSignedIn(ctx, currentUser));    // chai-backend
+    router.add("GET", kUsers + "/current-user", bindSignedIn(ctx, currentUser));     // chai-backend
     router.add("GET", kUsers + "/get-current-user", bindSignedIn(ctx, currentUser)); // forks
 }
 

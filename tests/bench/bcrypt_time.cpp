@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     auto hash = hasher.hash("bench-password");
     hasher.verify("bench-password", hash); // warm up
     auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < rounds; ++i) hasher.verify("bench-password", hash);
+    for (int i = 0; i < rounds; ++i)
+        hasher.verify("bench-password", hash);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / rounds;
     std::printf("%.3f\n", ms);
     return 0;

@@ -186,9 +186,11 @@ TEST_CASE(".env and the Express backend's variable names are honoured") {
     // ACCESS_TOKEN_EXPIRY=1h: exp - iat == 3600.
     std::string token = parseJson(login.out)["AccessToken"];
     auto payload = token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1);
-    while (payload.size() % 4) payload += '=';
+    while (payload.size() % 4)
+        payload += '=';
     auto decoded = runProcess({"/usr/bin/base64", "-d"}, [&] {
-        for (auto& c : payload) c = c == '-' ? '+' : c == '_' ? '/' : c;
+        for (auto& c : payload)
+            c = c == '-' ? '+' : c == '_' ? '/' : c;
         return payload;
     }());
     auto claims = parseJson(decoded.out);
@@ -205,10 +207,10 @@ TEST_CASE("CLI and a running server see each other's writes") {
     auto http = server.client();
 
     // Register by CLI, log in over HTTP.
-    REQUIRE(cli.run({"register", "--username", "shared", "--email", "shared@x.io", "--password-stdin"},
-                    "password123\n")
+    REQUIRE(cli.run({"register", "--username", "shared", "--email", "shared@x.io", "--password-stdin"}, "password123\n")
                 .exitCode == 0);
-    auto res = http.Post("/api/v1/users/login", R"({"username":"shared","password":"password123"})", "application/json");
+    auto res =
+        http.Post("/api/v1/users/login", R"({"username":"shared","password":"password123"})", "application/json");
     REQUIRE(res);
     CHECK(res->status == 200);
     std::string httpToken = parseJson(res->body)["data"]["AccessToken"];
@@ -287,7 +289,8 @@ TEST_CASE("passwd, sessions, show-user and delete-user act on the running server
     // show-user with counts.
     auto fanLogin = cli.run({"login", "--username", "fan", "--password-stdin", "-q"}, "password123\n");
     std::string fanToken = fanLogin.out.substr(0, fanLogin.out.size() - 1);
-    REQUIRE(http.Post("/api/v1/subscriptions/c/" + opsId, httplib::Headers{{"Authorization", "Bearer " + fanToken}})->status == 200);
+    REQUIRE(http.Post("/api/v1/subscriptions/c/" + opsId, httplib::Headers{{"Authorization", "Bearer " + fanToken}})
+                ->status == 200);
     auto shown = cli.run({"show-user", opsId, "--json"});
     REQUIRE(shown.exitCode == 0);
     auto shownJson = parseJson(shown.out);
@@ -353,12 +356,16 @@ TEST_CASE("every subcommand's --help shows an example") {
 TEST_CASE("bad option values are usage errors with one line on stderr") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();
-    const std::vector<std::vector<std::string>> cases = {
-        {"list-users", "--access-ttl", "forever"},       {"list-users", "--refresh-ttl", "0"},
-        {"list-users", "--refresh-reuse-interval", "5y"}, {"list-users", "--max-upload", "5GB"},
-        {"list-users", "--bcrypt-cost", "3"},            {"list-users", "--min-password-length", "7"},
-        {"serve", "--json-limit", "lots", "--port", "0"}, {"serve", "--max-connections", "0", "--port", "0"},
-        {"serve", "--log-format", "xml", "--port", "0"},  {"import", "x.json", "--on-conflict", "merge"}};
+    const std::vector<std::vector<std::string>> cases = {{"list-users", "--access-ttl", "forever"},
+                                                         {"list-users", "--refresh-ttl", "0"},
+                                                         {"list-users", "--refresh-reuse-interval", "5y"},
+                                                         {"list-users", "--max-upload", "5GB"},
+                                                         {"list-users", "--bcrypt-cost", "3"},
+                                                         {"list-users", "--min-password-length", "7"},
+                                                         {"serve", "--json-limit", "lots", "--port", "0"},
+                                                         {"serve", "--max-connections", "0", "--port", "0"},
+                                                         {"serve", "--log-format", "xml", "--port", "0"},
+                                                         {"import", "x.json", "--on-conflict", "merge"}};
     for (const auto& c : cases) {
         std::vector<std::string> argv = {kBinary};
         argv.insert(argv.end(), c.begin(), c.end());

@@ -84,7 +84,8 @@ TEST_CASE("bad records are reported with line numbers and never half-imported") 
     CHECK(report["imported"] == 2);
     CHECK(report["invalid"] == 5);
     std::vector<int> badLines;
-    for (const auto& p : report["problems"]) badLines.push_back(p["line"]);
+    for (const auto& p : report["problems"])
+        badLines.push_back(p["line"]);
     CHECK(badLines == std::vector<int>{2, 3, 4, 5, 6});
     auto users = lines(cli(data, {"export"}).out);
     REQUIRE(users.size() == 2);
@@ -98,8 +99,9 @@ TEST_CASE("import -> export -> import into a fresh store gives the same users an
     std::string first = (dir.path() / "first").string(), second = (dir.path() / "second").string();
     writeFile(dir.path() / "avatar.png", pngBytes());
     REQUIRE(cli(first, {"import", kData + "/fixtures.json"}).exitCode == 0);
-    REQUIRE(cli(first, {"register", "--username", "with_pic", "--email", "pic@x.io", "--avatar",
-                        (dir.path() / "avatar.png").string(), "--password-stdin"},
+    REQUIRE(cli(first,
+                {"register", "--username", "with_pic", "--email", "pic@x.io", "--avatar",
+                 (dir.path() / "avatar.png").string(), "--password-stdin"},
                 "picture-password\n")
                 .exitCode == 0);
     auto exported = cli(first, {"export", "--include-password-hashes"});
@@ -123,8 +125,9 @@ TEST_CASE("backup while the server runs, restore refuses until it stops, then br
     std::string data = (dir.path() / "data").string();
     std::string backup = (dir.path() / "backup.db").string();
     writeFile(dir.path() / "avatar.png", pngBytes());
-    REQUIRE(cli(data, {"register", "--username", "kept", "--email", "kept@x.io", "--avatar",
-                       (dir.path() / "avatar.png").string(), "--password-stdin"},
+    REQUIRE(cli(data,
+                {"register", "--username", "kept", "--email", "kept@x.io", "--avatar",
+                 (dir.path() / "avatar.png").string(), "--password-stdin"},
                 "kept-password\n")
                 .exitCode == 0);
     {
@@ -137,8 +140,8 @@ TEST_CASE("backup while the server runs, restore refuses until it stops, then br
 
         // Changes after the backup...
         auto http = server.client();
-        REQUIRE(http.Post("/api/v1/users/register", R"({"username":"later","email":"later@x.io","password":"password123"})",
-                          "application/json")
+        REQUIRE(http.Post("/api/v1/users/register",
+                          R"({"username":"later","email":"later@x.io","password":"password123"})", "application/json")
                     ->status == 201);
         CHECK(cli(data, {"delete-user", "kept", "--yes"}).exitCode == 0);
         CHECK(countFiles(dir.path() / "data" / "media") == 0);

@@ -19,7 +19,8 @@ std::vector<std::string> userLines(const std::string& dataDir) {
     auto r = runProcess({kBinary, "export", "--data-dir", dataDir});
     std::vector<std::string> out;
     std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        out.push_back(line);
     return out;
 }
 } // namespace
@@ -51,9 +52,10 @@ TEST_CASE("four CLI processes and the server register at once: everyone lands, n
         auto http = server.client();
         for (int i = 0; i < kEach; ++i) {
             std::string name = "web_" + std::to_string(i);
-            auto res = http.Post("/api/v1/users/register",
-                                 nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
-                                 "application/json");
+            auto res = http.Post(
+                "/api/v1/users/register",
+                nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
+                "application/json");
             if (!res || res->status != 201) {
                 ++failures;
                 std::lock_guard lock(errorsMutex);
@@ -61,13 +63,15 @@ TEST_CASE("four CLI processes and the server register at once: everyone lands, n
             }
         }
     });
-    for (auto& t : writers) t.join();
+    for (auto& t : writers)
+        t.join();
     CHECK_MESSAGE(failures == 0, firstError);
     CHECK(firstError.find("locked") == std::string::npos);
     auto users = userLines(data);
     CHECK(users.size() == 5 * kEach);
     std::set<std::string> names;
-    for (const auto& line : users) names.insert(parseJson(line)["username"].get<std::string>());
+    for (const auto& line : users)
+        names.insert(parseJson(line)["username"].get<std::string>());
     CHECK(names.size() == users.size());
 }
 
@@ -87,11 +91,12 @@ TEST_CASE("kill -9 mid-registration: the store is intact and every acknowledged 
                     std::string name = "crash" + std::to_string(c) + "_" + std::to_string(i);
                     // Unique images, so each registration writes a new file.
                     std::string avatar = pngBytes() + name;
-                    httplib::MultipartFormDataItems parts = {{"username", name, "", ""},
-                                                             {"email", name + "@x.io", "", ""},
-                                                             {"password", "password123", "", ""},
-                                                             {"Avatar", avatar, "a.png", "image/png"},
-                                                             {"CoverImg", std::string(200000, 'c').insert(0, pngBytes()), "c.png", "image/png"}};
+                    httplib::MultipartFormDataItems parts = {
+                        {"username", name, "", ""},
+                        {"email", name + "@x.io", "", ""},
+                        {"password", "password123", "", ""},
+                        {"Avatar", avatar, "a.png", "image/png"},
+                        {"CoverImg", std::string(200000, 'c').insert(0, pngBytes()), "c.png", "image/png"}};
                     auto res = http.Post("/api/v1/users/register", parts);
                     if (res && res->status == 201) {
                         std::lock_guard lock(ackMutex);
@@ -102,7 +107,8 @@ TEST_CASE("kill -9 mid-registration: the store is intact and every acknowledged 
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         server.crash();
         go = false;
-        for (auto& t : clients) t.join();
+        for (auto& t : clients)
+            t.join();
     }
     REQUIRE(acknowledged.size() > 10);
     auto integrity = runProcess({"/usr/bin/sqlite3", data + "/usersvc.db", "PRAGMA integrity_check"});
@@ -120,7 +126,8 @@ TEST_CASE("kill -9 mid-registration: the store is intact and every acknowledged 
                           "missing file for " << user["username"]);
         }
     }
-    for (const auto& name : acknowledged) CHECK_MESSAGE(stored.count(name) == 1, name << " was acknowledged but is gone");
+    for (const auto& name : acknowledged)
+        CHECK_MESSAGE(stored.count(name) == 1, name << " was acknowledged but is gone");
     for (const auto& entry : std::filesystem::directory_iterator(dir.path() / "data" / "media"))
         CHECK_MESSAGE(entry.path().filename().string().rfind(".upload-", 0) != 0, "temp left: " << entry.path());
     CHECK(restarted.client().Get("/api/v1/healthcheck")->status == 200);
@@ -137,8 +144,11 @@ TEST_CASE("a full disk gives a clear 500, no crash and no partial user") {
     for (int i = 0; i < 200 && failed < 3; ++i) {
         std::string name = "fill_" + std::to_string(i);
         auto res = http.Post("/api/v1/users/register",
-                             nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"},
-                                            {"fullName", std::string(90, 'f')}}.dump(),
+                             nlohmann::json{{"username", name},
+                                            {"email", name + "@x.io"},
+                                            {"password", "password123"},
+                                            {"fullName", std::string(90, 'f')}}
+                                 .dump(),
                              "application/json");
         REQUIRE(res);
         if (res->status == 201) {
@@ -162,8 +172,8 @@ TEST_CASE("a full disk gives a clear 500, no crash and no partial user") {
 
 TEST_CASE("a signing secret shorter than 32 bytes is refused at start") {
     TempDir dir;
-    auto r = runProcess({kBinary, "serve", "--port", "0", "--jwt-secret", "too-short", "--data-dir",
-                         (dir.path() / "data").string()});
+    auto r = runProcess(
+        {kBinary, "serve", "--port", "0", "--jwt-secret", "too-short", "--data-dir", (dir.path() / "data").string()});
     CHECK(r.exitCode == 2);
     CHECK(r.err.find("at least 32 bytes") != std::string::npos);
     CHECK(r.out.find("listening") == std::string::npos);
@@ -179,16 +189,17 @@ TEST_CASE("--cookie-samesite none sets SameSite=None with Secure, and is refused
     {
         ChildServer server(kBinary, {"--data-dir", data, "--cookie-samesite", "none"});
         auto client = server.client();
-        auto res = client.Post("/api/v1/users/login", R"({"username":"site","password":"password123"})",
-                               "application/json");
+        auto res =
+            client.Post("/api/v1/users/login", R"({"username":"site","password":"password123"})", "application/json");
         REQUIRE(res);
         REQUIRE(res->status == 200);
         auto cookies = setCookiesOf(*res);
         CHECK(cookies.size() == 2);
-        for (const auto& c : cookies) CHECK(c.find("; SameSite=None; Secure") != std::string::npos);
+        for (const auto& c : cookies)
+            CHECK(c.find("; SameSite=None; Secure") != std::string::npos);
     }
-    auto r = runProcess({kBinary, "serve", "--port", "0", "--cookie-samesite", "none", "--insecure-cookies",
-                         "--data-dir", data});
+    auto r = runProcess(
+        {kBinary, "serve", "--port", "0", "--cookie-samesite", "none", "--insecure-cookies", "--data-dir", data});
     CHECK(r.exitCode == 2);
     CHECK(r.err.find("--cookie-samesite none needs Secure cookies") != std::string::npos);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);

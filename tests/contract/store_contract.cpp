@@ -174,8 +174,7 @@ TEST_CASE_TEMPLATE("sessions are found, revoked and expire", B, STORE_BACKENDS) 
     CHECK(store->findUserOfActiveSession("s3", now));
 }
 
-TEST_CASE_TEMPLATE("refresh rotation retires the old hash once, and only from the hash it holds", B,
-                   STORE_BACKENDS) {
+TEST_CASE_TEMPLATE("refresh rotation retires the old hash once, and only from the hash it holds", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
     auto user = makeUser("gus");
@@ -204,8 +203,7 @@ TEST_CASE_TEMPLATE("refresh rotation retires the old hash once, and only from th
     CHECK_FALSE(store->rotateRefresh("r1", "hash-r1-b", next)); // revoked sessions do not rotate
 }
 
-TEST_CASE_TEMPLATE("listing streams users in id order with search, paging and session counts", B,
-                   STORE_BACKENDS) {
+TEST_CASE_TEMPLATE("listing streams users in id order with search, paging and session counts", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
     std::vector<std::string> ids;
@@ -283,7 +281,8 @@ TEST_CASE_TEMPLATE("concurrent writers on separate clients all land", B, STORE_B
                 }
             }
         });
-    for (auto& t : writers) t.join();
+    for (auto& t : writers)
+        t.join();
     CHECK(failures == 0);
     auto store = B::open(dir.path());
     CHECK(store->countUsers() == 61);
@@ -330,7 +329,8 @@ TEST_CASE_TEMPLATE("watch history keeps the newest entries and moves repeats to 
     insertUser(*store, user);
     auto now = nowMs();
     std::int64_t last = 0;
-    for (const char* video : {"a", "b", "c", "d", "b"}) last = store->recordWatch(user.id, video, now, 3);
+    for (const char* video : {"a", "b", "c", "d", "b"})
+        last = store->recordWatch(user.id, video, now, 3);
     auto history = store->listHistory(user.id, 10);
     CHECK(history.front().watchedAtMs == last); // what it returns is what it stored
     REQUIRE(history.size() == 3);

@@ -20,9 +20,10 @@ using namespace usersvc;
 namespace fs = std::filesystem;
 
 namespace {
-const char* kTypes[] = {"application/json", "application/x-www-form-urlencoded",
-                        "multipart/form-data; boundary=x", "text/plain"};
-const char* kNames[] = {"username", "email", "password", "fullName", "Avatar", "avatar", "CoverImg", "coverImage", "other"};
+const char* kTypes[] = {"application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                        "text/plain"};
+const char* kNames[] = {"username", "email",    "password",   "fullName", "Avatar",
+                        "avatar",   "CoverImg", "coverImage", "other"};
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -66,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     usersvc::http::RequestBody requestBody(req, &reader, 64 * 1024);
     usersvc::http::FormSpec spec;
     spec.textFields = {"username", "email", "password", "fullName"};
-    spec.fileFields = {{"Avatar", "Avatar"}, {"avatar", "Avatar"}, {"CoverImg", "CoverImg"}, {"coverImage", "CoverImg"}};
+    spec.fileFields = {
+        {"Avatar", "Avatar"}, {"avatar", "Avatar"}, {"CoverImg", "CoverImg"}, {"coverImage", "CoverImg"}};
     spec.allowMultipart = true;
     spec.textLimit = 1024;
     try {

@@ -32,7 +32,8 @@ TEST_CASE("subscribing toggles, counts follow, and the channel page shows them")
     CHECK(channel["subscribersCount"] == 2);
     CHECK(channel["SubscribedToCount"] == 1);
     CHECK(channel["isSubscribed"] == true);
-    for (const char* key : {"username", "fullName", "Avatar", "CoverImg"}) CHECK(channel.contains(key));
+    for (const char* key : {"username", "fullName", "Avatar", "CoverImg"})
+        CHECK(channel.contains(key));
     CHECK_FALSE(channel.contains("email"));
 
     // Toggling twice returns to the start.
@@ -44,20 +45,73 @@ TEST_CASE("subscribing toggles, counts follow, and the channel page shows them")
     CHECK(channel["isSubscribed"] == false);
 
     runScenarios(client, {
-        {"unknown channel page", "GET", kUsers + "/channel/nobody", "", "", 404, {"Channel does not exist"}, {},
-         bearer(alice.token)},
-        {"channel page needs auth", "GET", kUsers + "/channel/bob", "", "", 401, {}},
-        {"subscribe to oneself", "POST", kSubs + "/c/" + alice.id, "", "", 400, {"own channel"}, {}, bearer(alice.token)},
-        {"unknown channel id", "POST", kSubs + "/c/6743f0c2a1b2c3d4e5f60718", "", "", 404, {}, {}, bearer(alice.token)},
-        {"not an id", "POST", kSubs + "/c/not-an-id", "", "", 404, {}, {}, bearer(alice.token)},
-        {"list needs auth", "GET", kSubs + "/c/" + bob.id, "", "", 401, {}},
-        {"limit over 100", "GET", kSubs + "/c/" + bob.id + "?limit=101", "", "", 400, {R"("field":"limit")"}, {},
-         bearer(alice.token)},
-        {"page zero", "GET", kSubs + "/c/" + bob.id + "?page=0", "", "", 400, {R"("field":"page")"}, {}, bearer(alice.token)},
-        {"limit not a number", "GET", kSubs + "/u/" + bob.id + "?limit=ten", "", "", 400, {}, {}, bearer(alice.token)},
-        {"subscribers of an unknown channel", "GET", kSubs + "/c/6743f0c2a1b2c3d4e5f60718", "", "", 404, {}, {},
-         bearer(alice.token)},
-    });
+                             {"unknown channel page",
+                              "GET",
+                              kUsers + "/channel/nobody",
+                              "",
+                              "",
+                              404,
+                              {"Channel does not exist"},
+                              {},
+                              bearer(alice.token)},
+                             {"channel page needs auth", "GET", kUsers + "/channel/bob", "", "", 401, {}},
+                             {"subscribe to oneself",
+                              "POST",
+                              kSubs + "/c/" + alice.id,
+                              "",
+                              "",
+                              400,
+                              {"own channel"},
+                              {},
+                              bearer(alice.token)},
+                             {"unknown channel id",
+                              "POST",
+                              kSubs + "/c/6743f0c2a1b2c3d4e5f60718",
+                              "",
+                              "",
+                              404,
+                              {},
+                              {},
+                              bearer(alice.token)},
+                             {"not an id", "POST", kSubs + "/c/not-an-id", "", "", 404, {}, {}, bearer(alice.token)},
+                             {"list needs auth", "GET", kSubs + "/c/" + bob.id, "", "", 401, {}},
+                             {"limit over 100",
+                              "GET",
+                              kSubs + "/c/" + bob.id + "?limit=101",
+                              "",
+                              "",
+                              400,
+                              {R"("field":"limit")"},
+                              {},
+                              bearer(alice.token)},
+                             {"page zero",
+                              "GET",
+                              kSubs + "/c/" + bob.id + "?page=0",
+                              "",
+                              "",
+                              400,
+                              {R"("field":"page")"},
+                              {},
+                              bearer(alice.token)},
+                             {"limit not a number",
+                              "GET",
+                              kSubs + "/u/" + bob.id + "?limit=ten",
+                              "",
+                              "",
+                              400,
+                              {},
+                              {},
+                              bearer(alice.token)},
+                             {"subscribers of an unknown channel",
+                              "GET",
+                              kSubs + "/c/6743f0c2a1b2c3d4e5f60718",
+                              "",
+                              "",
+                              404,
+                              {},
+                              {},
+                              bearer(alice.token)},
+                         });
 }
 
 TEST_CASE("subscriber and subscription lists page with page and limit") {
@@ -103,25 +157,48 @@ TEST_CASE("watch history is newest first and a repeat moves to the front") {
     auto client = server.client();
     auto me = signUp(client, "viewer");
     for (const char* video : {"v1", "v2", "v3", "v1"}) {
-        auto entry = dataOf(client.Post(kUsers + "/watch-History", bearer(me.token),
-                                        nlohmann::json{{"videoId", video}}.dump(), kJson));
+        auto entry = dataOf(
+            client.Post(kUsers + "/watch-History", bearer(me.token), nlohmann::json{{"videoId", video}}.dump(), kJson));
         CHECK(entry["videoId"] == video);
     }
     auto history = dataOf(client.Get(kUsers + "/watch-History", bearer(me.token)));
     std::vector<std::string> order;
-    for (const auto& e : history) order.push_back(e["videoId"]);
+    for (const auto& e : history)
+        order.push_back(e["videoId"]);
     CHECK(order == std::vector<std::string>{"v1", "v3", "v2"});
     CHECK(history[0]["watchedAt"].get<std::string>().ends_with("Z"));
     CHECK(dataOf(client.Get(kUsers + "/history", bearer(me.token))).size() == 3);
 
     runScenarios(client, {
-        {"empty videoId", "POST", kUsers + "/watch-History", kJson, R"({"videoId":""})", 400, {R"("field":"videoId")"},
-         {}, bearer(me.token)},
-        {"bad characters", "POST", kUsers + "/watch-History", kJson, R"({"videoId":"../etc"})", 400, {}, {}, bearer(me.token)},
-        {"too long", "POST", kUsers + "/history", kJson, nlohmann::json{{"videoId", std::string(65, 'a')}}.dump(), 400,
-         {}, {}, bearer(me.token)},
-        {"needs auth", "GET", kUsers + "/watch-History", "", "", 401, {}},
-    });
+                             {"empty videoId",
+                              "POST",
+                              kUsers + "/watch-History",
+                              kJson,
+                              R"({"videoId":""})",
+                              400,
+                              {R"("field":"videoId")"},
+                              {},
+                              bearer(me.token)},
+                             {"bad characters",
+                              "POST",
+                              kUsers + "/watch-History",
+                              kJson,
+                              R"({"videoId":"../etc"})",
+                              400,
+                              {},
+                              {},
+                              bearer(me.token)},
+                             {"too long",
+                              "POST",
+                              kUsers + "/history",
+                              kJson,
+                              nlohmann::json{{"videoId", std::string(65, 'a')}}.dump(),
+                              400,
+                              {},
+                              {},
+                              bearer(me.token)},
+                             {"needs auth", "GET", kUsers + "/watch-History", "", "", 401, {}},
+                         });
     // Other users' history is separate.
     auto other = signUp(client, "other");
     CHECK(dataOf(client.Get(kUsers + "/watch-History", bearer(other.token))).empty());

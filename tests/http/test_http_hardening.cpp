@@ -53,7 +53,8 @@ TEST_CASE("slow-loris clients holding every worker do not stop others being serv
         CHECK(res->status == 200);
     }
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
-    for (int fd : slow) ::close(fd);
+    for (int fd : slow)
+        ::close(fd);
 }
 
 TEST_CASE("unknown user and wrong password take the same time") {
@@ -87,10 +88,13 @@ TEST_CASE("failed logins are limited per client address too") {
     TestServer server(dir.path(), settings);
     auto client = server.client();
     for (int i = 0; i < 5; ++i)
-        CHECK(client.Post("/api/v1/users/login", R"({"username":"user)" + std::to_string(i) + R"(","password":"password123"})",
-                          "application/json")
+        CHECK(client
+                  .Post("/api/v1/users/login",
+                        R"({"username":"user)" + std::to_string(i) + R"(","password":"password123"})",
+                        "application/json")
                   ->status == 401);
-    auto limited = client.Post("/api/v1/users/login", R"({"username":"fresh","password":"password123"})", "application/json");
+    auto limited =
+        client.Post("/api/v1/users/login", R"({"username":"fresh","password":"password123"})", "application/json");
     CHECK(limited->status == 429);
     CHECK(limited->has_header("Retry-After"));
 }
@@ -99,7 +103,8 @@ TEST_CASE("a flood of random identifiers cannot grow the limiter without bound")
     http::LoginLimits limits;
     limits.maxKeys = 1000;
     http::LoginLimiter limiter(limits);
-    for (int i = 0; i < 20000; ++i) limiter.recordFailure("random-" + std::to_string(i), "10.0.0." + std::to_string(i % 250));
+    for (int i = 0; i < 20000; ++i)
+        limiter.recordFailure("random-" + std::to_string(i), "10.0.0." + std::to_string(i % 250));
     CHECK(limiter.trackedKeys() <= 1000);
     limiter.recordFailure("victim", "127.0.0.1");
     CHECK(limiter.retryAfter("victim", "127.0.0.1") == 0); // one failure is not a block

@@ -24,7 +24,8 @@ TEST_CASE("every route the server registers is in the OpenAPI document, and noth
     for (const auto& [path, item] : doc["paths"].items())
         for (const auto& [method, operation] : item.items()) {
             std::string upper = method;
-            for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            for (auto& c : upper)
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
             documented.insert(upper + " " + path);
             CHECK_MESSAGE(operation.contains("responses"), path);
         }
@@ -32,6 +33,8 @@ TEST_CASE("every route the server registers is in the OpenAPI document, and noth
     http::HttpServer probe(server.core(), settings);
     for (const auto& route : probe.router().routes())
         served.insert(route.method + " " + std::regex_replace(route.pattern, std::regex(":([A-Za-z]+)"), "{$1}"));
-    for (const auto& r : served) CHECK_MESSAGE(documented.count(r) == 1, "not documented: " << r);
-    for (const auto& r : documented) CHECK_MESSAGE(served.count(r) == 1, "documented but not served: " << r);
+    for (const auto& r : served)
+        CHECK_MESSAGE(documented.count(r) == 1, "not documented: " << r);
+    for (const auto& r : documented)
+        CHECK_MESSAGE(served.count(r) == 1, "documented but not served: " << r);
 }

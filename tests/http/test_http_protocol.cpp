@@ -8,12 +8,12 @@ TEST_CASE("unknown routes are JSON 404s, wrong methods JSON 405s with Allow") {
     TestServer server(dir.path());
     auto client = server.client();
     runScenarios(client, {
-        {"unknown path", "GET", "/api/v1/nothing", "", "", 404, {"Route not found"}},
-        {"root", "GET", "/", "", "", 404, {}},
-        {"wrong method on login", "GET", "/api/v1/users/login", "", "", 405, {"not allowed"}},
-        {"wrong method on getUser", "DELETE", "/api/v1/users/getUser", "", "", 405, {}},
-        {"PUT on register", "PUT", "/api/v1/users/register", "application/json", "{}", 405, {}},
-    });
+                             {"unknown path", "GET", "/api/v1/nothing", "", "", 404, {"Route not found"}},
+                             {"root", "GET", "/", "", "", 404, {}},
+                             {"wrong method on login", "GET", "/api/v1/users/login", "", "", 405, {"not allowed"}},
+                             {"wrong method on getUser", "DELETE", "/api/v1/users/getUser", "", "", 405, {}},
+                             {"PUT on register", "PUT", "/api/v1/users/register", "application/json", "{}", 405, {}},
+                         });
     auto res = client.Get("/api/v1/users/login");
     CHECK(res->get_header_value("Allow") == "OPTIONS, POST");
     res = client.Delete("/api/v1/users/getUser");
@@ -61,14 +61,24 @@ TEST_CASE("media paths outside the content-addressed shape are 404") {
     TestServer server(dir.path());
     auto client = server.client();
     runScenarios(client, {
-        {"secret file", "GET", "/media/../secret", "", "", 404, {}},
-        {"encoded traversal", "GET", "/media/%2e%2e/secret", "", "", 404, {}},
-        {"database", "GET", "/media/../usersvc.db", "", "", 404, {}},
-        {"well-formed but absent", "GET",
-         "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.png", "", "", 404, {}},
-        {"wrong extension", "GET", "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.exe",
-         "", "", 404, {}},
-    });
+                             {"secret file", "GET", "/media/../secret", "", "", 404, {}},
+                             {"encoded traversal", "GET", "/media/%2e%2e/secret", "", "", 404, {}},
+                             {"database", "GET", "/media/../usersvc.db", "", "", 404, {}},
+                             {"well-formed but absent",
+                              "GET",
+                              "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.png",
+                              "",
+                              "",
+                              404,
+                              {}},
+                             {"wrong extension",
+                              "GET",
+                              "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.exe",
+                              "",
+                              "",
+                              404,
+                              {}},
+                         });
 }
 
 TEST_CASE("CORS: listed origins get credentials and a preflight, others nothing") {
@@ -77,15 +87,15 @@ TEST_CASE("CORS: listed origins get credentials and a preflight, others nothing"
     settings.corsOrigins = {"http://localhost:5173"};
     TestServer server(dir.path(), settings);
     auto client = server.client();
-    auto pre = client.Options("/api/v1/users/login", {{"Origin", "http://localhost:5173"},
-                                                      {"Access-Control-Request-Method", "POST"}});
+    auto pre = client.Options("/api/v1/users/login",
+                              {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"}});
     REQUIRE(pre);
     CHECK(pre->status == 204);
     CHECK(pre->get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");
     CHECK(pre->get_header_value("Access-Control-Allow-Credentials") == "true");
     CHECK(pre->get_header_value("Access-Control-Allow-Methods").find("POST") != std::string::npos);
-    auto evil = client.Options("/api/v1/users/login", {{"Origin", "http://evil.example"},
-                                                       {"Access-Control-Request-Method", "POST"}});
+    auto evil = client.Options("/api/v1/users/login",
+                               {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
     CHECK_FALSE(evil->has_header("Access-Control-Allow-Origin"));
     auto get = client.Get("/api/v1/healthcheck", {{"Origin", "http://localhost:5173"}});
     CHECK(get->get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");

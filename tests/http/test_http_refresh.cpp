@@ -19,7 +19,8 @@ nlohmann::json loginJohn(httplib::Client& client) {
     return parseJson(res->body)["data"];
 }
 
-httplib::Result refreshWithBody(httplib::Client& client, const std::string& token, const std::string& path = "/refreshToken") {
+httplib::Result refreshWithBody(httplib::Client& client, const std::string& token,
+                                const std::string& path = "/refreshToken") {
     return client.Post(kUsers + path, nlohmann::json{{"refreshToken", token}}.dump(), kJson);
 }
 } // namespace
@@ -50,12 +51,22 @@ TEST_CASE("refresh from the JSON body or the cookie rotates the refresh token") 
     CHECK(parseJson(viaCookie->body)["data"]["RefreshToken"] != second["RefreshToken"]);
 
     runScenarios(client, {
-        {"no token", "POST", kUsers + "/refreshToken", "", "", 401, {"Refresh token required"}},
-        {"unknown token", "POST", kUsers + "/refreshToken", kJson, R"({"refreshToken":"nope"})", 401,
-         {"Invalid refresh token"}},
-        {"wrong type", "POST", kUsers + "/refreshToken", kJson, R"({"refreshToken":42})", 400,
-         {R"("field":"refreshToken")"}},
-    });
+                             {"no token", "POST", kUsers + "/refreshToken", "", "", 401, {"Refresh token required"}},
+                             {"unknown token",
+                              "POST",
+                              kUsers + "/refreshToken",
+                              kJson,
+                              R"({"refreshToken":"nope"})",
+                              401,
+                              {"Invalid refresh token"}},
+                             {"wrong type",
+                              "POST",
+                              kUsers + "/refreshToken",
+                              kJson,
+                              R"({"refreshToken":42})",
+                              400,
+                              {R"("field":"refreshToken")"}},
+                         });
 }
 
 TEST_CASE("two tabs refreshing at once with one token both get the same new pair") {
@@ -77,7 +88,8 @@ TEST_CASE("two tabs refreshing at once with one token both get the same new pair
                 statuses[i] = res->status;
                 answers[i] = res->body;
             });
-        for (auto& t : tabs) t.join();
+        for (auto& t : tabs)
+            t.join();
         REQUIRE(statuses[0] == 200);
         REQUIRE(statuses[1] == 200);
         auto a = parseJson(answers[0])["data"], b = parseJson(answers[1])["data"];

@@ -39,7 +39,9 @@ inline httplib::Result send(httplib::Client& client, const std::string& method, 
     return client.Post(path, headers, body, contentType);
 }
 
-inline httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+inline httplib::Headers bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+}
 
 struct Account {
     std::string id;
@@ -48,9 +50,10 @@ struct Account {
 
 // Registers `name` (email name@x.io, password password123) and logs in.
 inline Account signUp(httplib::Client& client, const std::string& name) {
-    auto reg = client.Post("/api/v1/users/register",
-                           nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
-                           "application/json");
+    auto reg =
+        client.Post("/api/v1/users/register",
+                    nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
+                    "application/json");
     REQUIRE(reg);
     REQUIRE_MESSAGE(reg->status == 201, reg->body);
     auto res = client.Post("/api/v1/users/login",
@@ -74,9 +77,12 @@ inline void runScenarios(httplib::Client& client, const std::vector<Scenario>& s
         CHECK(json["statusCode"] == s.expectedStatus);
         CHECK(json["success"] == (s.expectedStatus < 400));
         if (s.expectedStatus >= 400) CHECK(json["errors"].is_array());
-        for (const auto& want : s.expectedContent) CHECK_MESSAGE(res->body.find(want) != std::string::npos, s.name << " lacks " << want << ": " << res->body);
-        for (const auto& bad : s.notExpectedContent) CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
-        for (const auto& bad : kSecretsNeverShown) CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
+        for (const auto& want : s.expectedContent)
+            CHECK_MESSAGE(res->body.find(want) != std::string::npos, s.name << " lacks " << want << ": " << res->body);
+        for (const auto& bad : s.notExpectedContent)
+            CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
+        for (const auto& bad : kSecretsNeverShown)
+            CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
     }
 }
 

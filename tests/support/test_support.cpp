@@ -29,11 +29,10 @@ TempDir::~TempDir() {
 
 std::string pngBytes() {
     static const unsigned char png[] = {
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00,
-        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xde, 0x00,
-        0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x00, 0x00, 0x03, 0x01,
-        0x01, 0x00, 0xc9, 0xfe, 0x92, 0xef, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60,
-        0x82};
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xde, 0x00, 0x00, 0x00,
+        0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x00, 0x00, 0x03, 0x01, 0x01, 0x00, 0xc9,
+        0xfe, 0x92, 0xef, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
     return std::string(reinterpret_cast<const char*>(png), sizeof png);
 }
 // Literals end in a NUL the image does not have: sizeof - 1.
@@ -46,7 +45,8 @@ std::string gifBytes() {
     return std::string(b, sizeof b - 1);
 }
 std::string webpBytes() {
-    static const char b[] = "RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00";
+    static const char b[] =
+        "RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00";
     return std::string(b, sizeof b - 1);
 }
 
@@ -111,7 +111,8 @@ ProcessResult runProcess(const std::vector<std::string>& args, const std::string
         dup2(out[1], 1);
         dup2(err[1], 2);
         std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         execv(argv[0], argv.data());
         _exit(127);
@@ -164,7 +165,8 @@ ChildServer::ChildServer(const std::string& binary, const std::vector<std::strin
         std::vector<std::string> args = {binary, "serve", "--port", "0", "--no-access-log"};
         args.insert(args.end(), extraArgs.begin(), extraArgs.end());
         std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         execv(argv[0], argv.data());
         _exit(127);
@@ -172,7 +174,8 @@ ChildServer::ChildServer(const std::string& binary, const std::vector<std::strin
     close(out[1]);
     std::string line;
     char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    while (read(out[0], &c, 1) == 1 && c != '\n')
+        line += c;
     close(out[0]);
     auto colon = line.rfind(':');
     if (line.rfind("listening on http://", 0) != 0 || colon == std::string::npos)
@@ -196,9 +199,13 @@ void ChildServer::crash() {
     pid_ = -1;
 }
 
-bool ChildServer::running() { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+bool ChildServer::running() {
+    return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
+}
 
-ChildServer::~ChildServer() { terminate(); }
+ChildServer::~ChildServer() {
+    terminate();
+}
 
 httplib::Client ChildServer::client() const {
     httplib::Client c("127.0.0.1", port_);
@@ -206,7 +213,9 @@ httplib::Client ChildServer::client() const {
     return c;
 }
 
-nlohmann::json parseJson(const std::string& body) { return nlohmann::json::parse(body); }
+nlohmann::json parseJson(const std::string& body) {
+    return nlohmann::json::parse(body);
+}
 
 std::vector<std::string> setCookiesOf(const httplib::Response& res) {
     std::vector<std::string> out;

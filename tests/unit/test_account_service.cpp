@@ -196,7 +196,8 @@ TEST_CASE("the history service keeps the newest 1000 entries per user") {
     Core core(test::testCoreSettings(dir.path()));
     auto in = input("binge", "binge@example.com");
     User user = core.accounts().registerUser(in);
-    for (int i = 0; i < 1005; ++i) core.history().record(user.id, "video-" + std::to_string(i));
+    for (int i = 0; i < 1005; ++i)
+        core.history().record(user.id, "video-" + std::to_string(i));
     auto history = core.history().list(user.id);
     REQUIRE(history.size() == 1000);
     CHECK(history.front().videoId == "video-1004");

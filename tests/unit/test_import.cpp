@@ -15,7 +15,8 @@ std::vector<std::pair<std::size_t, std::string>> readAll(const std::string& inpu
     std::vector<std::pair<std::size_t, std::string>> out;
     std::string text;
     std::size_t line;
-    while (reader.next(text, line)) out.emplace_back(line, text);
+    while (reader.next(text, line))
+        out.emplace_back(line, text);
     return out;
 }
 } // namespace

@@ -44,7 +44,8 @@ TEST_CASE("SHA-256 and HMAC-SHA-256 match published vectors") {
 }
 
 TEST_CASE("base64url round-trips and refuses other alphabets and padding") {
-    for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)})
+    for (std::string s :
+         std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)})
         CHECK(base64UrlDecode(base64UrlEncode(s)) == s);
     CHECK(base64UrlEncode("\xfb\xff") == "-_8");
     CHECK_FALSE(base64UrlDecode("Zm9v="));
@@ -90,7 +91,8 @@ TEST_CASE("access tokens round-trip and carry the contract's claims") {
     CHECK(claims.userId == "6743f0c2a1b2c3d4e5f60718");
     CHECK(claims.sessionId == "sid-1");
     CHECK(claims.username == "john_doe");
-    auto payload = nlohmann::json::parse(*base64UrlDecode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1)));
+    auto payload = nlohmann::json::parse(
+        *base64UrlDecode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1)));
     CHECK(payload["iss"] == "usersvc");
     CHECK(payload["exp"] == now + 900);
     auto header = nlohmann::json::parse(*base64UrlDecode(token.substr(0, token.find('.'))));
@@ -105,7 +107,9 @@ TEST_CASE("forged, tampered, expired and alg=none tokens are refused") {
     std::string header = token.substr(0, dot1), signature = token.substr(dot2 + 1);
     std::string payload = *base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
 
-    SUBCASE("expired") { expectRefused(signer, token, now + 900); }
+    SUBCASE("expired") {
+        expectRefused(signer, token, now + 900);
+    }
     SUBCASE("tampered payload keeps the old signature") {
         std::string evil = payload;
         evil.replace(evil.find("sid-1"), 5, "sid-2");
@@ -129,7 +133,8 @@ TEST_CASE("forged, tampered, expired and alg=none tokens are refused") {
         expectRefused(signer, other.sign(sampleClaims(now)), now);
     }
     SUBCASE("malformed") {
-        for (std::string bad : std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "...", header + "." + header + "."})
+        for (std::string bad :
+             std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "...", header + "." + header + "."})
             expectRefused(signer, bad, now);
     }
     SUBCASE("wrong issuer, correctly signed") {
