@@ -34,22 +34,31 @@ std::string takenReason(const std::vector<std::string>& fields, const UserRecord
 }
 
 PublishedImages::PublishedImages(std::initializer_list<StagedImage*> images) {
-    for (auto* image : images) {
-        if (!image) continue;
-        // Recorded first: unpublish undoes only what publish created, so it is
-        // safe after a publish that failed half-way.
-        published_.push_back(image);
-        image->publish();
+    try {
+        for (auto* image : images) {
+            if (!image) continue;
+            // Recorded first: unpublish undoes only what publish created, so it
+            // is safe after a publish that failed half-way.
+            published_.push_back(image);
+            image->publish();
+        }
+    } catch (...) {
+        // A constructor that throws runs no destructor: undo here.
+        unpublishAll();
+        throw;
     }
 }
 
 PublishedImages::~PublishedImages() {
-    if (kept_) return;
+    if (!kept_) unpublishAll();
+}
+
+void PublishedImages::unpublishAll() {
     for (auto* image : published_) {
         try {
             image->unpublish();
         } catch (...) {
-            // Best effort: a file left behind is swept as unreferenced later.
+            // unpublish only unlinks; a destructor must not throw whatever happens.
         }
     }
 }

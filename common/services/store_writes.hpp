@@ -37,6 +37,7 @@ public:
     void keep() { kept_ = true; }
 
 private:
+    void unpublishAll();
     std::vector<StagedImage*> published_;
     bool kept_ = false;
 };

@@ -106,6 +106,33 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
     }
     CHECK(media.resolve(carol.avatar));
 
+    // A publish that fails half-way (the second file cannot be renamed into its
+    // shard) undoes the first before the transaction rolls back.
+    auto stageBytes = [&](const char* field, const std::string& bytes) {
+        auto image = media.stage(field);
+        image->append(bytes.data(), bytes.size());
+        image->finish();
+        return image;
+    };
+    auto first = stageBytes("Avatar", test::webpBytes());
+    auto second = stageBytes("CoverImg", test::jpegBytes());
+    std::string blockedShard = second->reference().substr(0, 2);
+    REQUIRE(first->reference().substr(0, 2) != blockedShard);
+    test::writeFile(dir.path() / "media" / blockedShard, "a file where the shard directory goes");
+    auto frank = makeUser("frank");
+    frank.avatar = first->reference();
+    frank.coverImage = second->reference();
+    try {
+        auto tx = store.beginWrite();
+        tx->insertUser(frank);
+        PublishedImages published{first.get(), second.get()};
+        FAIL("the second publish should have failed");
+    } catch (const Error&) {
+    }
+    CHECK_FALSE(media.resolve(frank.avatar));
+    CHECK_FALSE(store.findUserByUsername("frank"));
+    std::filesystem::remove(dir.path() / "media" / blockedShard);
+
     // Released only when nobody references it.
     releaseUnreferenced(store, media, {carol.avatar, "", "https://res.cloudinary.com/x.png"});
     CHECK(media.resolve(carol.avatar));
