@@ -83,6 +83,14 @@ template <typename F> auto guarded(F&& f) -> decltype(f()) {
     }
 }
 
+// Binds `value`, or NULL when there is none.
+inline void bindOptional(SQLite::Statement& statement, int index, const std::optional<std::string>& value) {
+    if (value)
+        statement.bind(index, *value);
+    else
+        statement.bind(index);
+}
+
 inline constexpr const char* kInsertUser =
     "INSERT INTO users (id, username, email, full_name, password_hash, avatar, cover_image, created_at,"
     " updated_at) VALUES (?,?,?,?,?,?,?,?,?)";

@@ -15,15 +15,9 @@ std::vector<std::string> takenUniqueFields(SqliteStore::Lease& lease, const std:
                                            const std::optional<std::string>& email, const std::string& exceptId) {
     auto& q = lease.statement("SELECT coalesce(id = ?1, 0), coalesce(username = ?2, 0), coalesce(email = ?3, 0)"
                               " FROM users WHERE (id = ?1 OR username = ?2 OR email = ?3) AND id <> ?4");
-    auto bindOptional = [&](int index, const std::optional<std::string>& value) {
-        if (value)
-            q.bind(index, *value);
-        else
-            q.bind(index);
-    };
-    bindOptional(1, id);
-    bindOptional(2, username);
-    bindOptional(3, email);
+    bindOptional(q, 1, id);
+    bindOptional(q, 2, username);
+    bindOptional(q, 3, email);
     q.bind(4, exceptId);
     bool idTaken = false, usernameTaken = false, emailTaken = false;
     while (q.executeStep()) {
@@ -113,15 +107,9 @@ std::optional<UserRecord> SqliteStore::updateProfile(const std::string& userId, 
 
         auto& update = lease.statement("UPDATE users SET username = coalesce(?, username), email = coalesce(?, email),"
                                        " full_name = coalesce(?, full_name), updated_at = ? WHERE id = ?");
-        auto bindOptional = [&](int index, const std::optional<std::string>& value) {
-            if (value)
-                update.bind(index, *value);
-            else
-                update.bind(index);
-        };
-        bindOptional(1, change.username);
-        bindOptional(2, change.email);
-        bindOptional(3, change.fullName);
+        bindOptional(update, 1, change.username);
+        bindOptional(update, 2, change.email);
+        bindOptional(update, 3, change.fullName);
         update.bind(4, static_cast<int64_t>(nowMs));
         update.bind(5, userId);
         if (update.exec() != 1) return std::nullopt;

@@ -24,38 +24,9 @@ struct SqliteBackend {
 };
 #define STORE_BACKENDS SqliteBackend
 
-UserRecord makeUser(const std::string& name) {
-    UserRecord u;
-    u.id = newObjectId();
-    u.username = name;
-    u.email = name + "@example.com";
-    u.fullName = "Full " + name;
-    u.passwordHash = "$2b$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
-    u.createdAtMs = u.updatedAtMs = nowMs();
-    return u;
-}
-
-SessionRecord makeSession(const std::string& userId, const std::string& id, std::int64_t expiresAt) {
-    SessionRecord s;
-    s.id = id;
-    s.userId = userId;
-    s.refreshHash = "hash-" + id;
-    s.createdAtMs = s.lastUsedAtMs = nowMs();
-    s.expiresAtMs = expiresAt;
-    s.userAgent = "doctest";
-    s.clientAddress = "127.0.0.1";
-    return s;
-}
-
-void insertUser(Store& store, const UserRecord& user) {
-    auto tx = store.beginWrite();
-    tx->insertUser(user);
-    tx->commit();
-}
-
 std::vector<std::string> conflictOf(Store& store, const UserRecord& user) {
     try {
-        insertUser(store, user);
+        test::insertUser(store, user);
     } catch (const UniqueConflict& e) {
         return e.fields;
     }
@@ -69,8 +40,8 @@ const std::string kPng = "ab/ab0000000000000000000000000000000000000000000000000
 TEST_CASE_TEMPLATE("users are stored, found by id, username and email, and unique", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto alice = makeUser("alice");
-    insertUser(*store, alice);
+    auto alice = test::sampleUser("alice");
+    test::insertUser(*store, alice);
     CHECK(store->findUserById(alice.id)->username == "alice");
     CHECK(store->findUserByUsername("alice")->email == "alice@example.com");
     CHECK(store->findUserByEmail("alice@example.com")->fullName == "Full alice");
@@ -79,13 +50,13 @@ TEST_CASE_TEMPLATE("users are stored, found by id, username and email, and uniqu
     CHECK(store->countUsers() == 1);
 
     // The store names the taken fields; the services word the message.
-    auto clash = makeUser("alice");
+    auto clash = test::sampleUser("alice");
     clash.email = "alice@example.com";
     CHECK(conflictOf(*store, clash) == std::vector<std::string>{"username", "email"});
-    auto emailOnly = makeUser("alice2");
+    auto emailOnly = test::sampleUser("alice2");
     emailOnly.email = "alice@example.com";
     CHECK(conflictOf(*store, emailOnly) == std::vector<std::string>{"email"});
-    auto sameId = makeUser("alice3");
+    auto sameId = test::sampleUser("alice3");
     sameId.id = alice.id;
     CHECK(conflictOf(*store, sameId) == std::vector<std::string>{"_id"});
     CHECK(store->countUsers() == 1);
@@ -96,13 +67,13 @@ TEST_CASE_TEMPLATE("a write transaction keeps what it committed and nothing else
     auto store = B::open(dir.path());
     {
         auto tx = store->beginWrite();
-        tx->insertUser(makeUser("carol"));
+        tx->insertUser(test::sampleUser("carol"));
         // no commit: rolled back when it goes
     }
     CHECK_FALSE(store->findUserByUsername("carol"));
     {
         auto tx = store->beginWrite();
-        tx->insertUser(makeUser("carol"));
+        tx->insertUser(test::sampleUser("carol"));
         tx->commit();
     }
     CHECK(store->findUserByUsername("carol"));
@@ -110,14 +81,14 @@ TEST_CASE_TEMPLATE("a write transaction keeps what it committed and nothing else
     // but rolling back, and the store as it was.
     {
         auto tx = store->beginWrite();
-        CHECK_THROWS_AS(tx->insertUser(makeUser("carol")), UniqueConflict);
+        CHECK_THROWS_AS(tx->insertUser(test::sampleUser("carol")), UniqueConflict);
     }
     CHECK(store->countUsers() == 1);
     // Another writer waits for the lock instead of failing.
     auto second = B::open(dir.path());
     auto tx = store->beginWrite();
-    tx->insertUser(makeUser("dave"));
-    std::thread other([&] { insertUser(*second, makeUser("erin")); });
+    tx->insertUser(test::sampleUser("dave"));
+    std::thread other([&] { test::insertUser(*second, test::sampleUser("erin")); });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     CHECK_FALSE(second->findUserByUsername("erin")); // still waiting
     tx->commit();
@@ -129,8 +100,8 @@ TEST_CASE_TEMPLATE("a write transaction keeps what it committed and nothing else
 TEST_CASE_TEMPLATE("images: the slot's old reference comes back, references are counted", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto user = makeUser("fay");
-    insertUser(*store, user);
+    auto user = test::sampleUser("fay");
+    test::insertUser(*store, user);
     auto tx = store->beginWrite();
     CHECK(tx->setImage(user.id, ImageSlot::Avatar, kPng, nowMs()) == std::optional<std::string>(""));
     CHECK(tx->setImage(user.id, ImageSlot::Avatar, kPng, nowMs()) == std::optional<std::string>(kPng));
@@ -149,12 +120,12 @@ TEST_CASE_TEMPLATE("images: the slot's old reference comes back, references are 
 TEST_CASE_TEMPLATE("sessions are found, revoked and expire", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto user = makeUser("erin");
-    insertUser(*store, user);
+    auto user = test::sampleUser("erin");
+    test::insertUser(*store, user);
     auto now = nowMs();
-    store->createSession(makeSession(user.id, "s1", now + 60000));
-    store->createSession(makeSession(user.id, "s2", now + 60000));
-    store->createSession(makeSession(user.id, "old", now - 1));
+    store->createSession(test::sampleSession(user.id, "s1", now + 60000));
+    store->createSession(test::sampleSession(user.id, "s2", now + 60000));
+    store->createSession(test::sampleSession(user.id, "old", now - 1));
 
     CHECK(store->findSession("s1")->userAgent == "doctest");
     CHECK(store->findSessionByRefreshHash("hash-s2")->id == "s2");
@@ -169,7 +140,7 @@ TEST_CASE_TEMPLATE("sessions are found, revoked and expire", B, STORE_BACKENDS) 
     CHECK_FALSE(store->findUserOfActiveSession("s1", now));
     CHECK(store->findSession("s1")->revokedAtMs.has_value());
 
-    store->createSession(makeSession(user.id, "s3", now + 60000));
+    store->createSession(test::sampleSession(user.id, "s3", now + 60000));
     CHECK(store->revokeUserSessions(user.id, now, "s3") == 2); // s2 and old; s3 kept
     CHECK(store->findUserOfActiveSession("s3", now));
 }
@@ -177,10 +148,10 @@ TEST_CASE_TEMPLATE("sessions are found, revoked and expire", B, STORE_BACKENDS) 
 TEST_CASE_TEMPLATE("refresh rotation retires the old hash once, and only from the hash it holds", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto user = makeUser("gus");
-    insertUser(*store, user);
+    auto user = test::sampleUser("gus");
+    test::insertUser(*store, user);
     auto now = nowMs();
-    store->createSession(makeSession(user.id, "r1", now + 60000));
+    store->createSession(test::sampleSession(user.id, "r1", now + 60000));
     SessionRecord next;
     next.refreshHash = "hash-r1-b";
     next.lastUsedAtMs = now + 1;
@@ -208,12 +179,12 @@ TEST_CASE_TEMPLATE("listing streams users in id order with search, paging and se
     auto store = B::open(dir.path());
     std::vector<std::string> ids;
     for (const char* name : {"frank", "grace", "heidi", "ivan_100%"}) {
-        auto u = makeUser(name);
+        auto u = test::sampleUser(name);
         u.id = "6743f0c2a1b2c3d4e5f6071" + std::to_string(ids.size());
-        insertUser(*store, u);
+        test::insertUser(*store, u);
         ids.push_back(u.id);
     }
-    store->createSession(makeSession(ids[1], "g1", nowMs() + 60000));
+    store->createSession(test::sampleSession(ids[1], "g1", nowMs() + 60000));
     std::vector<UserListing> rows;
     auto collect = [&](const UserListing& r) {
         rows.push_back(r);
@@ -252,10 +223,10 @@ TEST_CASE_TEMPLATE("two stores on one database see each other's writes at once",
     test::TempDir dir;
     auto a = B::open(dir.path());
     auto b = B::open(dir.path());
-    auto user = makeUser("judy");
-    insertUser(*a, user);
+    auto user = test::sampleUser("judy");
+    test::insertUser(*a, user);
     CHECK(b->findUserByUsername("judy"));
-    b->createSession(makeSession(user.id, "j1", nowMs() + 60000));
+    b->createSession(test::sampleSession(user.id, "j1", nowMs() + 60000));
     CHECK(a->findUserOfActiveSession("j1", nowMs()));
     b->revokeSession("j1", nowMs());
     CHECK_FALSE(a->findUserOfActiveSession("j1", nowMs()));
@@ -263,8 +234,8 @@ TEST_CASE_TEMPLATE("two stores on one database see each other's writes at once",
 
 TEST_CASE_TEMPLATE("concurrent writers on separate clients all land", B, STORE_BACKENDS) {
     test::TempDir dir;
-    auto star = makeUser("star");
-    insertUser(*B::open(dir.path()), star);
+    auto star = test::sampleUser("star");
+    test::insertUser(*B::open(dir.path()), star);
     std::atomic<int> failures{0};
     std::vector<std::thread> writers;
     for (int w = 0; w < 4; ++w)
@@ -272,8 +243,8 @@ TEST_CASE_TEMPLATE("concurrent writers on separate clients all land", B, STORE_B
             auto store = B::open(dir.path());
             for (int i = 0; i < 15; ++i) {
                 try {
-                    auto fan = makeUser("fan_" + std::to_string(w) + "_" + std::to_string(i));
-                    insertUser(*store, fan);
+                    auto fan = test::sampleUser("fan_" + std::to_string(w) + "_" + std::to_string(i));
+                    test::insertUser(*store, fan);
                     store->toggleSubscription(fan.id, star.id, newObjectId(), nowMs());
                     store->recordWatch(fan.id, "v" + std::to_string(i), nowMs(), 10);
                 } catch (const std::exception&) {
@@ -292,12 +263,12 @@ TEST_CASE_TEMPLATE("concurrent writers on separate clients all land", B, STORE_B
 TEST_CASE_TEMPLATE("subscriptions toggle and page newest first with both users", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto star = makeUser("star");
-    insertUser(*store, star);
+    auto star = test::sampleUser("star");
+    test::insertUser(*store, star);
     std::vector<UserRecord> fans;
     for (int i = 0; i < 3; ++i) {
-        fans.push_back(makeUser("fan" + std::to_string(i)));
-        insertUser(*store, fans.back());
+        fans.push_back(test::sampleUser("fan" + std::to_string(i)));
+        test::insertUser(*store, fans.back());
         CHECK(store->toggleSubscription(fans.back().id, star.id, newObjectId(), 1000 + i));
     }
     CHECK(store->isSubscribed(fans[0].id, star.id));
@@ -325,8 +296,8 @@ TEST_CASE_TEMPLATE("subscriptions toggle and page newest first with both users",
 TEST_CASE_TEMPLATE("watch history keeps the newest entries and moves repeats to the front", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto user = makeUser("kim");
-    insertUser(*store, user);
+    auto user = test::sampleUser("kim");
+    test::insertUser(*store, user);
     auto now = nowMs();
     std::int64_t last = 0;
     for (const char* video : {"a", "b", "c", "d", "b"})
@@ -343,11 +314,11 @@ TEST_CASE_TEMPLATE("watch history keeps the newest entries and moves repeats to 
 TEST_CASE_TEMPLATE("deleting a user removes sessions, subscriptions and history with it", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto gone = makeUser("gone"), stays = makeUser("stays");
+    auto gone = test::sampleUser("gone"), stays = test::sampleUser("stays");
     gone.avatar = kPng;
-    insertUser(*store, gone);
-    insertUser(*store, stays);
-    store->createSession(makeSession(gone.id, "g1", nowMs() + 60000));
+    test::insertUser(*store, gone);
+    test::insertUser(*store, stays);
+    store->createSession(test::sampleSession(gone.id, "g1", nowMs() + 60000));
     store->toggleSubscription(gone.id, stays.id, newObjectId(), nowMs());
     store->toggleSubscription(stays.id, gone.id, newObjectId(), nowMs());
     store->recordWatch(gone.id, "v", nowMs(), 10);
@@ -367,9 +338,9 @@ TEST_CASE_TEMPLATE("deleting a user removes sessions, subscriptions and history 
 TEST_CASE_TEMPLATE("profile updates refuse names taken by others and apply only given fields", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto a = makeUser("lena"), b = makeUser("mona");
-    insertUser(*store, a);
-    insertUser(*store, b);
+    auto a = test::sampleUser("lena"), b = test::sampleUser("mona");
+    test::insertUser(*store, a);
+    test::insertUser(*store, b);
     ProfileChange change;
     change.fullName = "Lena L";
     auto updated = store->updateProfile(a.id, change, nowMs() + 5);
@@ -396,14 +367,14 @@ TEST_CASE_TEMPLATE("password hashes: replaced only from the expected one, or set
                    STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto user = makeUser("nina");
-    insertUser(*store, user);
+    auto user = test::sampleUser("nina");
+    test::insertUser(*store, user);
     CHECK(store->replacePasswordHash(user.id, user.passwordHash, "$2b$12$new"));
     CHECK_FALSE(store->replacePasswordHash(user.id, user.passwordHash, "$2b$12$other")); // no longer the old one
     CHECK(store->findUserById(user.id)->passwordHash == "$2b$12$new");
     auto now = nowMs();
-    store->createSession(makeSession(user.id, "keep", now + 60000));
-    store->createSession(makeSession(user.id, "drop", now + 60000));
+    store->createSession(test::sampleSession(user.id, "keep", now + 60000));
+    store->createSession(test::sampleSession(user.id, "drop", now + 60000));
     CHECK(store->setPasswordHash(user.id, "$2b$12$reset", now, "keep") == 1);
     CHECK_FALSE(store->setPasswordHash(newObjectId(), "$2b$12$reset", now, "")); // no such user
     CHECK(store->findUserOfActiveSession("keep", now));
@@ -414,9 +385,9 @@ TEST_CASE_TEMPLATE("password hashes: replaced only from the expected one, or set
 TEST_CASE_TEMPLATE("import batches insert each record whole or report its taken fields", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
-    auto existing = makeUser("olga");
-    insertUser(*store, existing);
-    auto fresh = makeUser("pia"), takenName = makeUser("olga"), after = makeUser("quinn");
+    auto existing = test::sampleUser("olga");
+    test::insertUser(*store, existing);
+    auto fresh = test::sampleUser("pia"), takenName = test::sampleUser("olga"), after = test::sampleUser("quinn");
     takenName.email = "other@example.com";
     auto outcomes = store->importUsers({fresh, takenName, after}, false);
     REQUIRE(outcomes.size() == 3);
@@ -426,7 +397,7 @@ TEST_CASE_TEMPLATE("import batches insert each record whole or report its taken 
     CHECK(outcomes[2].inserted);
     CHECK(store->countUsers() == 3);
 
-    auto stopped = store->importUsers({makeUser("rita"), existing, makeUser("sam")}, true);
+    auto stopped = store->importUsers({test::sampleUser("rita"), existing, test::sampleUser("sam")}, true);
     REQUIRE(stopped.size() == 2); // nothing after the conflict is attempted
     CHECK(stopped[1].takenFields == std::vector<std::string>{"_id", "username", "email"});
     CHECK(store->findUserByUsername("rita"));

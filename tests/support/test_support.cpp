@@ -1,5 +1,8 @@
 #include "test_support.hpp"
 
+#include "domain/clock.hpp"
+#include "domain/ids.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -215,6 +218,35 @@ httplib::Client ChildServer::client() const {
 
 nlohmann::json parseJson(const std::string& body) {
     return nlohmann::json::parse(body);
+}
+
+UserRecord sampleUser(const std::string& name) {
+    UserRecord u;
+    u.id = newObjectId();
+    u.username = name;
+    u.email = name + "@example.com";
+    u.fullName = "Full " + name;
+    u.passwordHash = "$2b$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
+    u.createdAtMs = u.updatedAtMs = nowMs();
+    return u;
+}
+
+SessionRecord sampleSession(const std::string& userId, const std::string& id, std::int64_t expiresAtMs) {
+    SessionRecord s;
+    s.id = id;
+    s.userId = userId;
+    s.refreshHash = "hash-" + id;
+    s.createdAtMs = s.lastUsedAtMs = nowMs();
+    s.expiresAtMs = expiresAtMs;
+    s.userAgent = "doctest";
+    s.clientAddress = "127.0.0.1";
+    return s;
+}
+
+void insertUser(Store& store, const UserRecord& user) {
+    auto tx = store.beginWrite();
+    tx->insertUser(user);
+    tx->commit();
 }
 
 std::vector<std::string> setCookiesOf(const httplib::Response& res) {

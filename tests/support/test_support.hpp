@@ -89,6 +89,12 @@ private:
 
 nlohmann::json parseJson(const std::string& body);
 
+// Store fixtures: a user named `name` (email name@example.com, a cost-4-shaped
+// hash) and a session of `userId`, and a user inserted in its own transaction.
+UserRecord sampleUser(const std::string& name);
+SessionRecord sampleSession(const std::string& userId, const std::string& id, std::int64_t expiresAtMs);
+void insertUser(Store& store, const UserRecord& user);
+
 // The values of every Set-Cookie header of a response, in order.
 std::vector<std::string> setCookiesOf(const httplib::Response& res);
 

@@ -12,25 +12,6 @@
 
 using namespace usersvc;
 
-namespace {
-UserRecord makeUser(const std::string& name) {
-    UserRecord u;
-    u.id = newObjectId();
-    u.username = name;
-    u.email = name + "@example.com";
-    u.fullName = "Full " + name;
-    u.passwordHash = "$2b$04$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
-    u.createdAtMs = u.updatedAtMs = nowMs();
-    return u;
-}
-
-void insertUser(Store& store, const UserRecord& user) {
-    auto tx = store.beginWrite();
-    tx->insertUser(user);
-    tx->commit();
-}
-} // namespace
-
 // SQLite-specific behaviour; what every store must do is tests/contract/store_contract.cpp.
 
 TEST_CASE("a new store is migrated to the latest schema, once, with a 0600 file") {
@@ -61,7 +42,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
         image->finish();
         return image;
     };
-    auto carol = makeUser("carol");
+    auto carol = test::sampleUser("carol");
     auto image = stage();
     carol.avatar = image->reference();
     {
@@ -76,7 +57,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
 
     // A failure after publishing (here: before commit) rolls back the row and
     // removes the file this transaction created, while the lock is held.
-    auto dave = makeUser("dave");
+    auto dave = test::sampleUser("dave");
     auto other = media.stage("Avatar");
     auto gif = test::gifBytes();
     other->append(gif.data(), gif.size());
@@ -94,7 +75,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
     CHECK_FALSE(store.findUserByUsername("dave"));
 
     // A file another user already has is not removed by an unpublish.
-    auto erin = makeUser("erin");
+    auto erin = test::sampleUser("erin");
     auto same = stage();
     erin.avatar = same->reference();
     try {
@@ -119,7 +100,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
     std::string blockedShard = second->reference().substr(0, 2);
     REQUIRE(first->reference().substr(0, 2) != blockedShard);
     test::writeFile(dir.path() / "media" / blockedShard, "a file where the shard directory goes");
-    auto frank = makeUser("frank");
+    auto frank = test::sampleUser("frank");
     frank.avatar = first->reference();
     frank.coverImage = second->reference();
     try {
@@ -146,12 +127,12 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
 TEST_CASE("subscriptions made before schema 3 get an ObjectId-shaped id from their creation second") {
     test::TempDir dir;
     auto file = dir.path() / "usersvc.db";
-    auto fan = makeUser("early_fan"), star = makeUser("early_star");
+    auto fan = test::sampleUser("early_fan"), star = test::sampleUser("early_star");
     const std::int64_t subscribedAt = 1732000005000; // 0x673c3905 seconds
     {
         SqliteStore store(file);
-        insertUser(store, fan);
-        insertUser(store, star);
+        test::insertUser(store, fan);
+        test::insertUser(store, star);
         store.toggleSubscription(fan.id, star.id, newObjectId(), subscribedAt);
     }
     {
