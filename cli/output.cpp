@@ -8,19 +8,14 @@ int exitCodeFor(Code code) {
     switch (code) {
     case Code::Invalid:
     case Code::TooLarge:
-    case Code::UnsupportedMedia:
-        return 2;
-    case Code::Conflict:
-        return 3;
+    case Code::UnsupportedMedia: return 2;
+    case Code::Conflict: return 3;
     case Code::Unauthenticated:
     case Code::Forbidden:
-    case Code::RateLimited:
-        return 4;
-    case Code::NotFound:
-        return 5;
+    case Code::RateLimited: return 4;
+    case Code::NotFound: return 5;
     case Code::Unavailable:
-    case Code::Internal:
-        return 1;
+    case Code::Internal: return 1;
     }
     return 1;
 }

@@ -48,28 +48,20 @@ std::optional<ImageKind> sniffImage(std::string_view h) {
 
 const char* extensionOf(ImageKind kind) {
     switch (kind) {
-    case ImageKind::Png:
-        return "png";
-    case ImageKind::Jpeg:
-        return "jpg";
-    case ImageKind::Gif:
-        return "gif";
-    case ImageKind::Webp:
-        return "webp";
+    case ImageKind::Png: return "png";
+    case ImageKind::Jpeg: return "jpg";
+    case ImageKind::Gif: return "gif";
+    case ImageKind::Webp: return "webp";
     }
     return "bin";
 }
 
 const char* contentTypeOf(ImageKind kind) {
     switch (kind) {
-    case ImageKind::Png:
-        return "image/png";
-    case ImageKind::Jpeg:
-        return "image/jpeg";
-    case ImageKind::Gif:
-        return "image/gif";
-    case ImageKind::Webp:
-        return "image/webp";
+    case ImageKind::Png: return "image/png";
+    case ImageKind::Jpeg: return "image/jpeg";
+    case ImageKind::Gif: return "image/gif";
+    case ImageKind::Webp: return "image/webp";
     }
     return "application/octet-stream";
 }
