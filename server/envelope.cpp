@@ -1,63 +1,42 @@
 #include "envelope.hpp"
 
+#include "log.hpp"
+#include "router.hpp"
+
 namespace usersvc::http {
 
 int statusFor(Code code) {
     switch (code) {
-    case Code::Invalid:
-        return 400;
-    case Code::Unauthenticated:
-        return 401;
-    case Code::Forbidden:
-        return 403;
-    case Code::NotFound:
-        return 404;
-    case Code::Conflict:
-        return 409;
-    case Code::TooLarge:
-        return 413;
-    case Code::UnsupportedMedia:
-        return 415;
-    case Code::RateLimited:
-        return 429;
-    case Code::Unavailable:
-        return 503;
-    case Code::Internal:
-        return 500;
+    case Code::Invalid: return 400;
+    case Code::Unauthenticated: return 401;
+    case Code::Forbidden: return 403;
+    case Code::NotFound: return 404;
+    case Code::Conflict: return 409;
+    case Code::TooLarge: return 413;
+    case Code::UnsupportedMedia: return 415;
+    case Code::RateLimited: return 429;
+    case Code::Unavailable: return 503;
+    case Code::Internal: return 500;
     }
     return 500;
 }
 
 const char* reasonPhrase(int status) {
     switch (status) {
-    case 400:
-        return "Bad request";
-    case 401:
-        return "Not authenticated";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not found";
-    case 405:
-        return "Method not allowed";
-    case 408:
-        return "Request timeout";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Request too large";
-    case 414:
-        return "URI too long";
-    case 415:
-        return "Unsupported media type";
-    case 416:
-        return "Range not satisfiable";
-    case 429:
-        return "Too many requests";
-    case 503:
-        return "Service unavailable";
-    default:
-        return status >= 500 ? "Internal server error" : "Request failed";
+    case 400: return "Bad request";
+    case 401: return "Not authenticated";
+    case 403: return "Forbidden";
+    case 404: return "Not found";
+    case 405: return "Method not allowed";
+    case 408: return "Request timeout";
+    case 409: return "Conflict";
+    case 413: return "Request too large";
+    case 414: return "URI too long";
+    case 415: return "Unsupported media type";
+    case 416: return "Range not satisfiable";
+    case 429: return "Too many requests";
+    case 503: return "Service unavailable";
+    default: return status >= 500 ? "Internal server error" : "Request failed";
     }
 }
 
@@ -93,6 +72,31 @@ void sendError(httplib::Response& res, const Error& error) {
         return;
     }
     sendError(res, status, error.what(), error.fields);
+}
+
+void installErrorEnvelopes(httplib::Server& server) {
+    // Responses cpp-httplib makes itself (bad request line, 413 by Content-Length,
+    // 414, unknown method) get the JSON envelope too.
+    server.set_error_handler(
+        httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            int status = res.status;
+            if (status == 400 && (req.method == "CONNECT" || req.method == "TRACE")) status = 405;
+            sendError(res, status, reasonPhrase(status));
+            return httplib::Server::HandlerResponse::Handled;
+        }));
+    // An exception that escaped the router: logged with the request id, 500 without internals.
+    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+            if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        logEvent("error", requestIdOf(res), "unhandled: " + what);
+        sendError(res, 500, reasonPhrase(500));
+    });
 }
 
 } // namespace usersvc::http

@@ -24,4 +24,7 @@ void sendError(httplib::Response& res, const Error& error);
 
 const char* reasonPhrase(int status);
 
+// The envelope for answers cpp-httplib makes itself and for escaped exceptions.
+void installErrorEnvelopes(httplib::Server& server);
+
 } // namespace usersvc::http

@@ -120,26 +120,7 @@ void HttpServer::configure() {
     s.Patch(".*", withBody);
     s.Delete(".*", withBody);
 
-    // Responses cpp-httplib makes itself (bad request line, 413 by Content-Length,
-    // 414, unknown method) get the JSON envelope too.
-    s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        int status = res.status;
-        if (status == 400 && (req.method == "CONNECT" || req.method == "TRACE")) status = 405;
-        sendError(res, status, reasonPhrase(status));
-        return httplib::Server::HandlerResponse::Handled;
-    }));
-    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-            if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {
-        }
-        logEvent("error", requestIdOf(res), "unhandled: " + what);
-        sendError(res, 500, reasonPhrase(500));
-    });
+    installErrorEnvelopes(s);
 
     s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", requestIdFor(req));
