@@ -45,9 +45,33 @@ void LoginLimiter::recordFailure(const std::string& identifier, const std::strin
     bump("a:" + address, now);
 }
 
-void LoginLimiter::recordSuccess(const std::string& identifier) {
+std::int64_t LoginLimiter::reserveAttempt(const std::string& identifier, const std::string& address) {
+    std::lock_guard lock(mutex_);
+    std::int64_t now = nowMs();
+    std::int64_t wait = std::max(blockedFor("i:" + identifier, limits_.perIdentifier, now),
+                                 blockedFor("a:" + address, limits_.perAddress, now));
+    if (wait > 0) return wait;
+    if (windows_.size() + 2 > limits_.maxKeys) sweep(now);
+    bump("i:" + identifier, now);
+    bump("a:" + address, now);
+    return 0;
+}
+
+void LoginLimiter::unbump(const std::string& key) {
+    auto it = windows_.find(key);
+    if (it != windows_.end() && it->second.failures > 0) --it->second.failures;
+}
+
+void LoginLimiter::settleSuccess(const std::string& identifier, const std::string& address) {
     std::lock_guard lock(mutex_);
     windows_.erase("i:" + identifier);
+    unbump("a:" + address);
+}
+
+void LoginLimiter::refundAttempt(const std::string& identifier, const std::string& address) {
+    std::lock_guard lock(mutex_);
+    unbump("i:" + identifier);
+    unbump("a:" + address);
 }
 
 std::size_t LoginLimiter::trackedKeys() {
@@ -71,26 +95,32 @@ void LoginLimiter::sweep(std::int64_t now) {
 
 RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHandler handler) {
     return [&limiter, &metrics, handler = std::move(handler)](Exchange& ex) {
+        const std::string& address = ex.req.remote_addr;
+        bool reserved = false;
         std::string key;
         ex.beforeCredentialCheck = [&](const std::string& identifier) {
-            if (auto wait = limiter.retryAfter(identifier, ex.req.remote_addr); wait > 0) {
+            if (auto wait = limiter.reserveAttempt(identifier, address); wait > 0) {
                 ++metrics.loginsRateLimited;
                 ex.res.set_header("Retry-After", std::to_string(wait));
                 throw Error(Code::RateLimited, "Too many failed login attempts; try again later");
             }
+            reserved = true;
             key = identifier;
         };
         try {
             handler(ex);
         } catch (const Error& e) {
-            if (e.code == Code::Unauthenticated && !key.empty()) {
-                limiter.recordFailure(key, ex.req.remote_addr);
-                ++metrics.loginsFailed;
-            }
+            if (reserved && e.code == Code::Unauthenticated)
+                ++metrics.loginsFailed; // counted when reserved
+            else if (reserved)
+                limiter.refundAttempt(key, address);
+            throw;
+        } catch (...) {
+            if (reserved) limiter.refundAttempt(key, address);
             throw;
         }
-        if (!key.empty()) {
-            limiter.recordSuccess(key);
+        if (reserved) {
+            limiter.settleSuccess(key, address);
             ++metrics.loginsSucceeded;
         }
     };

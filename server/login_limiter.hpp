@@ -27,7 +27,16 @@ public:
     // Seconds until the caller may try again, or 0 when it may try now.
     std::int64_t retryAfter(const std::string& identifier, const std::string& address);
     void recordFailure(const std::string& identifier, const std::string& address);
-    void recordSuccess(const std::string& identifier);
+
+    // Counts an attempt as failed before its password is checked, in one step
+    // with the check, so that concurrent attempts cannot all pass a check made
+    // before any of them failed. Returns the seconds to wait (and counts
+    // nothing) when the identifier or the address is already limited.
+    std::int64_t reserveAttempt(const std::string& identifier, const std::string& address);
+    // A reserved attempt that did not fail: a success clears the identifier and
+    // takes back the address's count; any other answer (400, 500) takes back both.
+    void settleSuccess(const std::string& identifier, const std::string& address);
+    void refundAttempt(const std::string& identifier, const std::string& address);
 
     std::size_t trackedKeys();
 
@@ -38,6 +47,7 @@ private:
     };
     std::int64_t blockedFor(const std::string& key, int limit, std::int64_t now);
     void bump(const std::string& key, std::int64_t now);
+    void unbump(const std::string& key);
     void sweep(std::int64_t now);
 
     LoginLimits limits_;

@@ -109,3 +109,60 @@ TEST_CASE("a flood of random identifiers cannot grow the limiter without bound")
     limiter.recordFailure("victim", "127.0.0.1");
     CHECK(limiter.retryAfter("victim", "127.0.0.1") == 0); // one failure is not a block
 }
+
+TEST_CASE("parallel wrong passwords for one account get no more 401s than the limit allows") {
+    // Issue 12, finding 1: the check ran before bcrypt and the failure was
+    // counted after it, so 400 parallel guesses got 393 real answers.
+    TempDir dir;
+    TestServer server(dir.path(), {}, [](CoreSettings& s) { s.bcryptCost = 8; }); // a hash long enough to race
+    auto client = server.client();
+    signUp(client, "target");
+    std::atomic<int> unauthorized{0}, limited{0}, other{0};
+    std::vector<std::thread> guessers;
+    for (int i = 0; i < 40; ++i)
+        guessers.emplace_back([&, i] {
+            auto c = server.client();
+            auto res =
+                c.Post("/api/v1/users/login", R"({"username":"target","password":"guess-)" + std::to_string(i) + "\"}",
+                       "application/json");
+            if (res && res->status == 401)
+                ++unauthorized;
+            else if (res && res->status == 429)
+                ++limited;
+            else
+                ++other;
+        });
+    for (auto& t : guessers)
+        t.join();
+    MESSAGE(unauthorized.load() << " answered 401, " << limited.load() << " answered 429");
+    CHECK(unauthorized <= 10); // the per-identifier limit
+    CHECK(unauthorized + limited == 40);
+    CHECK(other == 0);
+    // The right password is refused too while limited; it does not reset the count.
+    auto right =
+        client.Post("/api/v1/users/login", R"({"username":"target","password":"password123"})", "application/json");
+    REQUIRE(right);
+    CHECK(right->status == 429);
+}
+
+TEST_CASE("a login answered 400 takes back its reserved attempt, a success clears the identifier") {
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perIdentifier = 2;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    signUp(client, "careful");
+    auto login = [&](const std::string& password) {
+        return client
+            .Post("/api/v1/users/login", nlohmann::json{{"username", "careful"}, {"password", password}}.dump(),
+                  "application/json")
+            ->status;
+    };
+    CHECK(login("wrong-one") == 401);
+    for (int i = 0; i < 5; ++i)
+        CHECK(login("") == 400);        // not a verdict on credentials: not counted
+    CHECK(login("password123") == 200); // resets the identifier's count
+    CHECK(login("wrong-two") == 401);
+    CHECK(login("wrong-three") == 401);
+    CHECK(login("password123") == 429);
+}
