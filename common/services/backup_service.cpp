@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 #include "media/media_store.hpp"
+#include "services/data_dir.hpp"
 #include "services/store_writes.hpp"
 #include "storage/store.hpp"
 
@@ -29,7 +30,7 @@ void copyInto(const fs::path& from, const fs::path& to) {
 }
 
 int openLockFile(const fs::path& dataDir) {
-    fs::create_directories(dataDir);
+    ensureDataDir(dataDir);
     int fd = ::open((dataDir / "serve.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         throw Error(Code::Internal, "cannot open " + (dataDir / "serve.lock").string() + ": " + std::strerror(errno));

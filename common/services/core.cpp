@@ -2,27 +2,11 @@
 
 #include "domain/error.hpp"
 #include "security/secret.hpp"
-
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
+#include "services/data_dir.hpp"
 
 namespace usersvc {
 
 namespace {
-// Runs first in Core's initialiser list: the directory must exist before the store opens.
-const std::filesystem::path& ensureDataDir(const std::filesystem::path& dir) {
-    std::error_code ec;
-    bool created = std::filesystem::create_directories(dir, ec);
-    if (ec || !std::filesystem::is_directory(dir))
-        throw Error(Code::Internal,
-                    "cannot create the data directory " + dir.string() + (ec ? ": " + ec.message() : ""));
-    // Only a directory we made: `--data-dir .` must not change the mode of the cwd.
-    if (created) ::chmod(dir.c_str(), 0700);
-    return dir;
-}
-
 std::string secretFor(const CoreSettings& s) {
     return s.jwtSecret.empty() ? loadOrCreateSecret(s.dataDir) : s.jwtSecret;
 }

@@ -222,4 +222,14 @@ TEST_CASE("the data directory is 0700 and its files 0600") {
     CHECK(mode(dir.path() / "data" / "media") == fs::perms::owner_all);
     for (const char* file : {"usersvc.db", "secret"})
         CHECK(mode(dir.path() / "data" / file) == (fs::perms::owner_read | fs::perms::owner_write));
+
+    // serve creates the directory too (for its lock, before the store): 0700
+    // as well, with the parents it had to make (issue 12, finding 10).
+    auto nested = dir.path() / "new" / "nested";
+    {
+        ChildServer server(kBinary, {"--data-dir", nested.string()});
+        CHECK(server.running());
+    }
+    CHECK(mode(nested) == fs::perms::owner_all);
+    CHECK(mode(dir.path() / "new") == fs::perms::owner_all);
 }
