@@ -63,10 +63,11 @@ std::string checkEmail(std::string_view raw, std::vector<FieldError>& errors) {
         return email;
     }
     auto at = email.find('@');
-    bool plausible =
-        email.size() <= 254 && at != std::string::npos && at > 0 && email.find('@', at + 1) == std::string::npos &&
-        std::none_of(email.begin(), email.end(),
-                     [](unsigned char c) { return isSpace(static_cast<char>(c)) || c < 0x20 || c == 0x7f; });
+    bool plausible = email.size() <= kMaxEmailBytes && at != std::string::npos && at > 0 &&
+                     email.find('@', at + 1) == std::string::npos &&
+                     std::none_of(email.begin(), email.end(), [](unsigned char c) {
+                         return isSpace(static_cast<char>(c)) || c < 0x20 || c == 0x7f;
+                     });
     if (plausible) {
         std::string_view domain = std::string_view(email).substr(at + 1);
         auto dot = domain.find('.');

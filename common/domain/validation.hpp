@@ -13,6 +13,9 @@ namespace usersvc {
 constexpr std::size_t kMaxPasswordBytes = 72; // bcrypt reads no further
 constexpr std::size_t kDefaultMinPasswordBytes = 8;
 
+// The longest e-mail address accepted (RFC 5321's path limit); usernames are shorter.
+inline constexpr std::size_t kMaxEmailBytes = 254;
+
 std::string trim(std::string_view s);
 std::string toLower(std::string_view s);
 

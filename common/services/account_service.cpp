@@ -67,13 +67,19 @@ User AccountService::registerUser(RegistrationInput& in) {
     return user;
 }
 
-IssuedSession AccountService::login(const LoginInput& in) {
+void AccountService::checkLoginInput(const LoginInput& in) const {
     std::vector<FieldError> errors;
-    const auto& identifier = in.identifier;
-    if (identifier.value.empty()) errors.push_back({in.identifierField, "Username or email is required"});
+    if (in.identifier.value.empty())
+        errors.push_back({in.identifierField, "Username or email is required"});
+    else if (in.identifier.value.size() > kMaxEmailBytes) // no username or e-mail is longer
+        errors.push_back({in.identifierField, "At most " + std::to_string(kMaxEmailBytes) + " characters"});
     if (in.password.empty()) errors.push_back({"password", "Password is required"});
     throwIfInvalid(errors);
+}
 
+IssuedSession AccountService::login(const LoginInput& in) {
+    checkLoginInput(in);
+    const auto& identifier = in.identifier;
     auto user = identifier.kind == LoginIdentifier::Kind::Email ? store_.findUserByEmail(identifier.value)
                                                                 : store_.findUserByUsername(identifier.value);
     bool passwordOk = false;

@@ -86,6 +86,10 @@ public:
     // Checks credentials and opens a session. Unknown user and wrong password
     // both throw Error{Unauthenticated, "Invalid credentials"} after one bcrypt run.
     IssuedSession login(const LoginInput& input);
+    // The 400s login answers before looking anybody up: a missing or overlong
+    // identifier, a missing password. Login runs it too; the server runs it
+    // first, so that such requests never reach the failed-login limiter.
+    void checkLoginInput(const LoginInput& input) const;
 
     // The user and session behind a valid access token whose session is still open.
     AuthContext authenticate(std::string_view accessToken);

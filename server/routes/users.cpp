@@ -63,6 +63,7 @@ void login(Exchange& ex, RouteContext& ctx) {
     }
     input.password = form.value("password");
     input.client = clientOf(ex.req);
+    ctx.core.accounts().checkLoginInput(input); // a 400 is no login attempt: not counted
     ex.beforeCredentialCheck(input.identifier.value);
     auto session = ctx.core.accounts().login(input);
     setSessionCookies(ex.res, session, ctx.cookies);

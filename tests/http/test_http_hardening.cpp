@@ -166,3 +166,26 @@ TEST_CASE("a login answered 400 takes back its reserved attempt, a success clear
     CHECK(login("wrong-three") == 401);
     CHECK(login("password123") == 429);
 }
+
+TEST_CASE("an identifier longer than any account's is refused before the limiter counts it") {
+    // Issue 12, finding 8: identifiers of up to 16 KB became limiter keys and
+    // counted against the client address.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perAddress = 2;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    for (int i = 0; i < 5; ++i) {
+        auto res = client.Post(
+            "/api/v1/users/login",
+            nlohmann::json{{"username", std::string(255 + i * 3000, 'a')}, {"password", "password123"}}.dump(),
+            "application/json");
+        REQUIRE(res);
+        CHECK(res->status == 400);
+        CHECK(res->body.find(R"("field":"username")") != std::string::npos);
+    }
+    auto normal =
+        client.Post("/api/v1/users/login", R"({"username":"nobody","password":"password123"})", "application/json");
+    REQUIRE(normal);
+    CHECK(normal->status == 401); // the address has its whole budget left
+}
