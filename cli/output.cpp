@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "domain/validation.hpp"
+
 #include <iostream>
 
 namespace usersvc::cli {
@@ -45,7 +47,8 @@ void printFields(const nlohmann::ordered_json& object) {
         width = std::max(width, key.size());
     for (const auto& [key, value] : object.items()) {
         if (isDialectDuplicate(key)) continue;
-        std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+        // Escaped: a User-Agent or a name could otherwise drive the terminal.
+        std::string text = escapeControlCharacters(value.is_string() ? value.get<std::string>() : value.dump());
         std::cout << key << std::string(width + 2 - key.size(), ' ') << text << '\n';
     }
 }

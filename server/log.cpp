@@ -1,6 +1,7 @@
 #include "log.hpp"
 
 #include "domain/clock.hpp"
+#include "domain/validation.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,9 +15,12 @@ namespace {
 std::atomic<LogFormat> gFormat{LogFormat::Text};
 std::mutex gMutex;
 
+// One line per event: in the text format, control characters a client sent
+// (a decoded %0d%0a in a path) are escaped; JSON escapes them itself.
 void emit(const std::string& line) {
+    std::string text = gFormat == LogFormat::Text ? escapeControlCharacters(line) : line;
     std::lock_guard lock(gMutex);
-    std::fputs(line.c_str(), stderr);
+    std::fputs(text.c_str(), stderr);
     std::fputc('\n', stderr);
 }
 } // namespace

@@ -108,6 +108,22 @@ void throwIfInvalid(const std::vector<FieldError>& errors) {
     if (!errors.empty()) throw Error(Code::Invalid, "Validation failed", errors);
 }
 
+std::string escapeControlCharacters(std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    for (unsigned char c : s) {
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 LoginIdentifier LoginIdentifier::from(std::string_view raw) {
     LoginIdentifier id;
     id.value = toLower(trim(raw));

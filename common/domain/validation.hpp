@@ -17,6 +17,10 @@ constexpr std::size_t kDefaultMinPasswordBytes = 8;
 inline constexpr std::size_t kMaxEmailBytes = 254;
 
 std::string trim(std::string_view s);
+// `s` with control characters (bytes below 0x20, and 0x7f) written as \xNN, for
+// text meant for a terminal or a line-based log: what a client sent (a path, a
+// User-Agent) can then neither forge a line nor drive the terminal.
+std::string escapeControlCharacters(std::string_view s);
 std::string toLower(std::string_view s);
 
 // What a login names, normalised once (trimmed, lowercased). A value with '@'

@@ -233,3 +233,26 @@ TEST_CASE("the data directory is 0700 and its files 0600") {
     CHECK(mode(nested) == fs::perms::owner_all);
     CHECK(mode(dir.path() / "new") == fs::perms::owner_all);
 }
+
+TEST_CASE("control characters in a User-Agent are escaped in the sessions listing") {
+    // Issue 12, finding 10: escapes a client sent reached the operator's terminal.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    REQUIRE(runProcess({kBinary, "register", "--username", "esc", "--email", "esc@x.io", "--password-stdin",
+                        "--bcrypt-cost", "4", "--data-dir", data},
+                       "password123\n")
+                .exitCode == 0);
+    {
+        ChildServer server(kBinary, {"--data-dir", data, "--bcrypt-cost", "4"});
+        auto client = server.client();
+        auto res = client.Post("/api/v1/users/login", {{"User-Agent", "evil\x1b[2J\x07 agent"}},
+                               R"({"username":"esc","password":"password123"})", "application/json");
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+    }
+    auto shown = runProcess({kBinary, "sessions", "esc", "--data-dir", data});
+    REQUIRE(shown.exitCode == 0);
+    CHECK(shown.out.find('\x1b') == std::string::npos);
+    CHECK(shown.out.find('\x07') == std::string::npos);
+    CHECK(shown.out.find("evil\\x1b[2J\\x07 agent") != std::string::npos);
+}

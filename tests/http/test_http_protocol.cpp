@@ -1,4 +1,10 @@
+#include "log.hpp"
 #include "scenario.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 using namespace usersvc;
 using namespace usersvc::test;
@@ -112,4 +118,24 @@ TEST_CASE("keep-alive connections serve many requests and survive errors") {
         CHECK(client.Post("/api/v1/users/login", "{bad", "application/json")->status == 400);
         CHECK(client.Post("/api/v1/users/register", std::string(20000, ' '), "application/json")->status == 413);
     }
+}
+
+TEST_CASE("a path with CR LF cannot forge an access-log line") {
+    // Issue 12, finding 10: a %0d%0a in the path wrote a second, forged line.
+    TempDir dir;
+    auto captured = dir.path() / "stderr";
+    int saved = ::dup(2);
+    int fd = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    ::dup2(fd, 2);
+    http::logAccess("GET", "/x\r\n2026-11-25T00:00:00.000Z GET /admin 200", 404, 1.0, 10, "req1");
+    http::logEvent("warn", "req2", "user agent\x1b[31m red");
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    ::close(fd);
+    std::string text = readFile(captured);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 2); // two events, two lines
+    CHECK(text.find("/x\\x0d\\x0a2026-11-25") != std::string::npos);
+    CHECK(text.find('\x1b') == std::string::npos);
 }
