@@ -174,6 +174,10 @@ ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& o
         if (batch.size() >= options.batchSize) flush();
     }
     if (!batch.empty() && !report.stoppedAtConflict) flush();
+    if (!report.stoppedAtConflict && reader.endedInsideArray()) {
+        ++report.invalid;
+        note(report, reader.line(), "the input ends inside a JSON array (no closing ']'): is the file truncated?");
+    }
     return report;
 }
 

@@ -18,10 +18,15 @@ public:
     bool next(std::string& text, std::size_t& line);
 
     std::size_t bytesRead() const { return bytes_; }
+    // After next() returned false: the input ended inside a JSON array (`[`
+    // with no `]`), which a truncated file or a cut-off pipe leaves.
+    bool endedInsideArray() const { return openArrays_ > 0; }
+    std::size_t line() const { return line_; }
 
 private:
     int get();
     std::istream& in_;
+    int openArrays_ = 0;
     std::size_t line_ = 1;
     std::size_t bytes_ = 0;
 };

@@ -184,3 +184,26 @@ TEST_CASE("serve --seed imports fixtures into an empty store only") {
     ChildServer again(kBinary, {"--data-dir", data, "--bcrypt-cost", "4", "--seed", kData + "/fixtures.json"});
     CHECK(lines(cli(data, {"export"}).out).size() == 1);
 }
+
+TEST_CASE("an input that ends inside a JSON array is reported, and the exit code says so") {
+    // Issue 12, finding 10: `[` alone, or an array cut off mid-way, exited 0.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    writeFile(dir.path() / "open.json", "[");
+    auto bare = cli(data, {"import", (dir.path() / "open.json").string(), "--json"});
+    CHECK(bare.exitCode == 2);
+    CHECK(parseJson(bare.out)["invalid"] == 1);
+    CHECK(bare.out.find("no closing") != std::string::npos);
+
+    writeFile(dir.path() / "cut.json",
+              "[\n{\"username\":\"kept_one\",\"email\":\"kept@x.io\",\"password\":\"password123\"},\n");
+    auto cut = cli(data, {"import", (dir.path() / "cut.json").string(), "--json"});
+    CHECK(cut.exitCode == 2);
+    auto report = parseJson(cut.out);
+    CHECK(report["imported"] == 1); // what was whole is in, and the report says the rest is missing
+    CHECK(report["invalid"] == 1);
+
+    writeFile(dir.path() / "whole.json", "[\n{\"username\":\"whole_one\",\"email\":\"whole@x.io\","
+                                         "\"password\":\"password123\"}\n]\n");
+    CHECK(cli(data, {"import", (dir.path() / "whole.json").string()}).exitCode == 0);
+}
