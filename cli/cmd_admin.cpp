@@ -14,12 +14,9 @@ namespace usersvc::cli {
 
 namespace {
 nlohmann::ordered_json sessionJson(const SessionRecord& s) {
-    return {{"sessionId", s.id},
-            {"createdAt", isoTimestamp(s.createdAtMs)},
-            {"lastUsedAt", isoTimestamp(s.lastUsedAtMs)},
-            {"expiresAt", isoTimestamp(s.expiresAtMs)},
-            {"userAgent", s.userAgent},
-            {"clientAddress", s.clientAddress}};
+    return {{"sessionId", s.id}, {"createdAt", isoTimestamp(s.createdAtMs)},
+        {"lastUsedAt", isoTimestamp(s.lastUsedAtMs)}, {"expiresAt", isoTimestamp(s.expiresAtMs)},
+        {"userAgent", s.userAgent}, {"clientAddress", s.clientAddress}};
 }
 
 // On a terminal, asks; elsewhere refuses, so a script never deletes by accident.

@@ -13,8 +13,8 @@
 
 namespace usersvc::cli {
 
-ImportReport runImport(Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize,
-                       bool showProgress) {
+ImportReport runImport(
+    Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize, bool showProgress) {
     std::ifstream file;
     std::istream* in = &std::cin;
     std::uintmax_t total = 0;
@@ -36,7 +36,7 @@ ImportReport runImport(Core& core, const std::string& source, OnConflict onConfl
         double rate = seconds > 0 ? static_cast<double>(r.imported) / seconds : 0;
         if (total > 0)
             std::fprintf(stderr, "\rimporting: %3.0f%%  %lld imported  %.0f/s   ", 100.0 * bytes / total,
-                         static_cast<long long>(r.imported), rate);
+                static_cast<long long>(r.imported), rate);
         else
             std::fprintf(stderr, "\rimporting: %lld imported  %.0f/s   ", static_cast<long long>(r.imported), rate);
     };
@@ -71,11 +71,8 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
             auto problems = nlohmann::ordered_json::array();
             for (const auto& p : report.problems)
                 problems.push_back({{"line", p.line}, {"message", p.message}});
-            printJson({{"imported", report.imported},
-                       {"skipped", report.skipped},
-                       {"invalid", report.invalid},
-                       {"stoppedAtConflict", report.stoppedAtConflict},
-                       {"problems", problems}});
+            printJson({{"imported", report.imported}, {"skipped", report.skipped}, {"invalid", report.invalid},
+                {"stoppedAtConflict", report.stoppedAtConflict}, {"problems", problems}});
         } else {
             for (const auto& p : report.problems)
                 std::cerr << "line " << p.line << ": " << p.message << '\n';
@@ -90,7 +87,7 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
                                         "--on-conflict skip passes over them)");
         if (report.invalid > 0)
             throw Error(Code::Invalid,
-                        std::to_string(report.invalid) + " invalid record(s) were not imported (see the lines above)");
+                std::to_string(report.invalid) + " invalid record(s) were not imported (see the lines above)");
     });
 }
 

@@ -13,9 +13,9 @@ namespace usersvc::cli {
 namespace {
 // Fixed widths: the table streams, so it cannot measure its rows first.
 void printRow(const std::string& id, const std::string& username, const std::string& email, const std::string& fullName,
-              const std::string& createdAt, const std::string& sessions) {
+    const std::string& createdAt, const std::string& sessions) {
     std::printf("%-24s  %-20s  %-32s  %-24s  %-24s  %s\n", id.c_str(), username.c_str(), email.c_str(),
-                fullName.c_str(), createdAt.c_str(), sessions.c_str());
+        fullName.c_str(), createdAt.c_str(), sessions.c_str());
 }
 } // namespace
 
@@ -39,7 +39,7 @@ void addListUsersCommand(CLI::App& app, GlobalOptions& g) {
                 std::printf("%s\n", row.user.id.c_str());
             } else {
                 printRow(row.user.id, row.user.username, row.user.email, row.user.fullName,
-                         isoTimestamp(row.user.createdAtMs), std::to_string(row.openSessions));
+                    isoTimestamp(row.user.createdAtMs), std::to_string(row.openSessions));
             }
             return !std::ferror(stdout);
         });

@@ -91,8 +91,8 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
     cmd->add_flag("--insecure-cookies", s.insecureCookies, "Set cookies without Secure (plain-HTTP dev servers)")
         ->envname("USERSVC_INSECURE_COOKIES");
     cmd->add_option("--cookie-samesite", s.cookieSameSite,
-                    "SameSite of the session cookies: lax, strict, or none for a front end on another site"
-                    " (none needs Secure cookies)")
+           "SameSite of the session cookies: lax, strict, or none for a front end on another site"
+           " (none needs Secure cookies)")
         ->envname("USERSVC_COOKIE_SAMESITE") // checked by HttpServer, with --insecure-cookies
         ->capture_default_str();
     cmd->add_option("--json-limit", args->jsonLimit, "Largest JSON or urlencoded body")

@@ -23,7 +23,7 @@ void addBackupCommands(CLI::App& app, GlobalOptions& g);
 void addCompletionCommand(CLI::App& app);
 
 // Shared by `import` and `serve --seed`.
-ImportReport runImport(Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize,
-                       bool showProgress);
+ImportReport runImport(
+    Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize, bool showProgress);
 
 } // namespace usersvc::cli

@@ -85,7 +85,7 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& g) {
         ->envname("USERSVC_REFRESH_TTL")
         ->capture_default_str();
     app.add_option("--refresh-reuse-interval", g.refreshReuseInterval,
-                   "Grace period in which a just-rotated refresh token answers again with the same pair")
+           "Grace period in which a just-rotated refresh token answers again with the same pair")
         ->envname("USERSVC_REFRESH_REUSE_INTERVAL")
         ->capture_default_str();
     app.add_option("--max-upload", g.maxUpload, "Largest image accepted")

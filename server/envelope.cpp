@@ -44,8 +44,8 @@ namespace {
 void sendJson(httplib::Response& res, int status, const nlohmann::ordered_json& body) {
     res.status = status;
     // Replace, so an error after a partial success never sends two bodies' headers.
-    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                    "application/json; charset=utf-8");
+    res.set_content(
+        body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 } // namespace
 
@@ -58,11 +58,8 @@ void sendError(httplib::Response& res, int status, const std::string& message, c
     for (const auto& f : fields)
         errors.push_back({{"field", f.field}, {"message", f.message}});
     sendJson(res, status,
-             {{"statusCode", status},
-              {"data", nullptr},
-              {"message", message},
-              {"success", false},
-              {"errors", std::move(errors)}});
+        {{"statusCode", status}, {"data", nullptr}, {"message", message}, {"success", false},
+            {"errors", std::move(errors)}});
 }
 
 void sendError(httplib::Response& res, const Error& error) {

@@ -15,8 +15,8 @@ int statusFor(Code code);
 void sendData(httplib::Response& res, int status, const std::string& message, nlohmann::ordered_json data);
 
 // {"statusCode", "data": null, "message", "success": false, "errors": [...]}
-void sendError(httplib::Response& res, int status, const std::string& message,
-               const std::vector<FieldError>& fields = {});
+void sendError(
+    httplib::Response& res, int status, const std::string& message, const std::vector<FieldError>& fields = {});
 
 // The envelope for an Error. 500s carry a generic message; the detail is the
 // caller's to log.

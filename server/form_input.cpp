@@ -103,7 +103,7 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
                     const std::string& canonical = file->second;
                     if (form.files.count(canonical)) {
                         fail(Error(Code::Invalid, "Only one file per field",
-                                   {{canonical, "Send at most one " + canonical + " file"}}));
+                            {{canonical, "Send at most one " + canonical + " file"}}));
                         return;
                     }
                     auto staged = media.stage(canonical);
@@ -112,8 +112,8 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
                 } else if (!part.filename.empty()) {
                     // A file sent where none is read would otherwise vanish without a word.
                     std::string field = part.name.substr(0, 64);
-                    fail(Error(Code::Invalid, "Unexpected file in field " + field,
-                               {{field, "No file is expected here"}}));
+                    fail(Error(
+                        Code::Invalid, "Unexpected file in field " + field, {{field, "No file is expected here"}}));
                 } else if (wanted(spec, part.name) && !form.text.count(part.name)) {
                     textTarget = &form.text[part.name];
                 }
@@ -129,8 +129,8 @@ FormInput fromMultipart(RequestBody& body, const FormSpec& spec, const MediaStor
                 } else if (textTarget) {
                     textBytes += n;
                     if (textBytes > spec.textLimit) {
-                        fail(Error(Code::TooLarge,
-                                   "Form fields larger than " + std::to_string(spec.textLimit) + " bytes"));
+                        fail(Error(
+                            Code::TooLarge, "Form fields larger than " + std::to_string(spec.textLimit) + " bytes"));
                         return;
                     }
                     textTarget->append(data, n);

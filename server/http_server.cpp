@@ -52,8 +52,8 @@ RouteHandler bindRoute(RouteContext& ctx, ContextHandler handler) {
 }
 
 RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
-    return authed(ctx.core.accounts(),
-                  [handler, &ctx](Exchange& ex, const AuthContext& auth) { handler(ex, ctx, auth); });
+    return authed(
+        ctx.core.accounts(), [handler, &ctx](Exchange& ex, const AuthContext& auth) { handler(ex, ctx, auth); });
 }
 
 HttpServer::HttpServer(Core& core, ServerSettings settings)
@@ -106,13 +106,10 @@ void HttpServer::configure() {
                                                         : httplib::Server::HandlerResponse::Unhandled;
     });
 
-    auto plain = [this](const httplib::Request& req, httplib::Response& res) {
-        router_.dispatch(req, res, nullptr, 0);
-    };
+    auto plain = [this](
+                     const httplib::Request& req, httplib::Response& res) { router_.dispatch(req, res, nullptr, 0); };
     auto withBody = [this, hardLimit](const httplib::Request& req, httplib::Response& res,
-                                      const httplib::ContentReader& reader) {
-        router_.dispatch(req, res, &reader, hardLimit);
-    };
+                        const httplib::ContentReader& reader) { router_.dispatch(req, res, &reader, hardLimit); };
     s.Get(".*", plain);
     s.Options(".*", plain);
     s.Post(".*", withBody);

@@ -40,18 +40,12 @@ void logEvent(const std::string& level, const std::string& requestId, const std:
 }
 
 void logAccess(const std::string& method, const std::string& path, int status, double millis, std::size_t bytes,
-               const std::string& requestId) {
+    const std::string& requestId) {
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.1f", millis);
     if (gFormat == LogFormat::Json) {
-        nlohmann::ordered_json j = {{"time", isoTimestamp(nowMs())},
-                                    {"level", "info"},
-                                    {"method", method},
-                                    {"path", path},
-                                    {"status", status},
-                                    {"ms", millis},
-                                    {"bytes", bytes},
-                                    {"requestId", requestId}};
+        nlohmann::ordered_json j = {{"time", isoTimestamp(nowMs())}, {"level", "info"}, {"method", method},
+            {"path", path}, {"status", status}, {"ms", millis}, {"bytes", bytes}, {"requestId", requestId}};
         emit(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
         emit(isoTimestamp(nowMs()) + " " + method + " " + path + " " + std::to_string(status) + " " + duration + "ms " +

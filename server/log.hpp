@@ -10,6 +10,6 @@ enum class LogFormat { Text, Json };
 void setLogFormat(LogFormat format);
 void logEvent(const std::string& level, const std::string& requestId, const std::string& message);
 void logAccess(const std::string& method, const std::string& path, int status, double millis, std::size_t bytes,
-               const std::string& requestId);
+    const std::string& requestId);
 
 } // namespace usersvc::http

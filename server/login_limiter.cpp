@@ -27,8 +27,8 @@ std::int64_t LoginLimiter::blockedFor(const std::string& key, int limit, std::in
 std::int64_t LoginLimiter::retryAfter(const std::string& identifier, const std::string& address) {
     std::lock_guard lock(mutex_);
     std::int64_t now = nowMs();
-    return std::max(blockedFor("i:" + identifier, limits_.perIdentifier, now),
-                    blockedFor("a:" + address, limits_.perAddress, now));
+    return std::max(
+        blockedFor("i:" + identifier, limits_.perIdentifier, now), blockedFor("a:" + address, limits_.perAddress, now));
 }
 
 void LoginLimiter::bump(const std::string& key, std::int64_t now) {
@@ -48,8 +48,8 @@ void LoginLimiter::recordFailure(const std::string& identifier, const std::strin
 std::int64_t LoginLimiter::reserveAttempt(const std::string& identifier, const std::string& address) {
     std::lock_guard lock(mutex_);
     std::int64_t now = nowMs();
-    std::int64_t wait = std::max(blockedFor("i:" + identifier, limits_.perIdentifier, now),
-                                 blockedFor("a:" + address, limits_.perAddress, now));
+    std::int64_t wait = std::max(
+        blockedFor("i:" + identifier, limits_.perIdentifier, now), blockedFor("a:" + address, limits_.perAddress, now));
     if (wait > 0) return wait;
     if (windows_.size() + 2 > limits_.maxKeys) sweep(now);
     bump("i:" + identifier, now);

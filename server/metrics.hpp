@@ -14,8 +14,8 @@ namespace usersvc::http {
 
 class Metrics {
 public:
-    static constexpr std::array<double, 10> kBucketsSeconds = {0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                               0.05,  0.1,    0.25,  0.5,  1.0};
+    static constexpr std::array<double, 10> kBucketsSeconds = {
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
 
     // `route` is the matched pattern ("/api/v1/users/channel/:username"), or
     // "unmatched", so cardinality stays bounded.

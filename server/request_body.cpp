@@ -26,7 +26,7 @@ std::string RequestBody::contentType() const {
 // larger Content-Length, is 413; any other failed read is a malformed body.
 void RequestBody::throwIfFailed(bool ok, bool tooLarge, const char* malformed) const {
     if (tooLarge || (!ok && req_.get_header_value_count("Content-Length") &&
-                     req_.get_header_value<uint64_t>("Content-Length") > hardLimit_))
+                        req_.get_header_value<uint64_t>("Content-Length") > hardLimit_))
         throw Error(Code::TooLarge, "Request body too large");
     if (!ok) throw Error(Code::Invalid, malformed);
 }
@@ -65,7 +65,7 @@ std::string RequestBody::readAll(std::size_t limit) {
 }
 
 void RequestBody::readMultipart(const std::function<void(const httplib::MultipartFormData&)>& onPart,
-                                const std::function<void(const char*, std::size_t)>& onData) {
+    const std::function<void(const char*, std::size_t)>& onData) {
     if (consumed_) return;
     consumed_ = true;
     std::size_t total = 0;

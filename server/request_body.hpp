@@ -25,7 +25,7 @@ public:
     // Streams a multipart/form-data body. `onPart` gets each part's headers,
     // `onData` its bytes. Throws Error{Invalid} for a malformed body.
     void readMultipart(const std::function<void(const httplib::MultipartFormData&)>& onPart,
-                       const std::function<void(const char*, std::size_t)>& onData);
+        const std::function<void(const char*, std::size_t)>& onData);
 
     // Reads and discards what is left (bounded by the hard limit).
     void drain();

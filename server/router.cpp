@@ -96,7 +96,7 @@ std::string Router::allowedMethods(const SplitPath& path) const {
 }
 
 void Router::dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader,
-                      std::size_t hardBodyLimit) const {
+    std::size_t hardBodyLimit) const {
     RequestBody body(req, reader, hardBodyLimit);
     const std::string& requestId = requestIdOf(res);
     std::string method = req.method == "HEAD" ? "GET" : req.method;

@@ -37,11 +37,11 @@ enum class PathMatch { ExpressDefaults, Exact };
 class Router {
 public:
     // `pattern` is a path whose segments are literal or ":name" (one segment).
-    void add(std::string method, std::string pattern, RouteHandler handler,
-             PathMatch matching = PathMatch::ExpressDefaults);
+    void add(
+        std::string method, std::string pattern, RouteHandler handler, PathMatch matching = PathMatch::ExpressDefaults);
 
     void dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader,
-                  std::size_t hardBodyLimit) const;
+        std::size_t hardBodyLimit) const;
 
     // Methods registered for `path` ("GET, HEAD, POST"); "" when the path is unknown.
     std::string allowedMethods(std::string_view path) const;

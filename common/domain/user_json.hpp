@@ -22,7 +22,7 @@ nlohmann::ordered_json publicUserJson(const User& user, const std::string& publi
 
 // Login and refresh answers: the user and both tokens, under chai-backend's
 // names (accessToken) and API.md's (AccessToken), the same values.
-nlohmann::ordered_json sessionTokensJson(const User& user, const std::string& accessToken,
-                                         const std::string& refreshToken, const std::string& publicUrl);
+nlohmann::ordered_json sessionTokensJson(
+    const User& user, const std::string& accessToken, const std::string& refreshToken, const std::string& publicUrl);
 
 } // namespace usersvc

@@ -65,9 +65,8 @@ std::string checkEmail(std::string_view raw, std::vector<FieldError>& errors) {
     auto at = email.find('@');
     bool plausible = email.size() <= kMaxEmailBytes && at != std::string::npos && at > 0 &&
                      email.find('@', at + 1) == std::string::npos &&
-                     std::none_of(email.begin(), email.end(), [](unsigned char c) {
-                         return isSpace(static_cast<char>(c)) || c < 0x20 || c == 0x7f;
-                     });
+                     std::none_of(email.begin(), email.end(),
+                         [](unsigned char c) { return isSpace(static_cast<char>(c)) || c < 0x20 || c == 0x7f; });
     if (plausible) {
         std::string_view domain = std::string_view(email).substr(at + 1);
         auto dot = domain.find('.');
@@ -92,8 +91,8 @@ std::string checkFullName(std::string_view raw, std::vector<FieldError>& errors)
     return name;
 }
 
-void checkPassword(std::string_view password, std::size_t minBytes, std::vector<FieldError>& errors,
-                   const std::string& field) {
+void checkPassword(
+    std::string_view password, std::size_t minBytes, std::vector<FieldError>& errors, const std::string& field) {
     if (password.empty()) {
         errors.push_back({field, "Password is required"});
     } else if (password.size() < minBytes || password.size() > kMaxPasswordBytes) {

@@ -39,7 +39,7 @@ std::string checkUsername(std::string_view raw, std::vector<FieldError>& errors)
 std::string checkEmail(std::string_view raw, std::vector<FieldError>& errors);
 std::string checkFullName(std::string_view raw, std::vector<FieldError>& errors);
 void checkPassword(std::string_view password, std::size_t minBytes, std::vector<FieldError>& errors,
-                   const std::string& field = "password");
+    const std::string& field = "password");
 
 // Throws Error{Invalid, "Validation failed", errors} when `errors` is not empty.
 void throwIfInvalid(const std::vector<FieldError>& errors);

@@ -85,7 +85,7 @@ StagedImage::~StagedImage() {
 void StagedImage::append(const char* data, std::size_t n) {
     if (size_ + n > maxBytes_)
         throw Error(Code::TooLarge, "File too large",
-                    {{field_, "File must be at most " + std::to_string(maxBytes_) + " bytes"}});
+            {{field_, "File must be at most " + std::to_string(maxBytes_) + " bytes"}});
     if (head_.size() < kSniffBytes) head_.append(data, std::min(n, kSniffBytes - head_.size()));
     hash_->update(data, n);
     size_ += n;
@@ -106,7 +106,7 @@ void StagedImage::finish() {
     auto kind = sniffImage(head_);
     if (!kind)
         throw Error(Code::UnsupportedMedia, "Unsupported image type",
-                    {{field_, "File must be a PNG, JPEG, GIF or WebP image"}});
+            {{field_, "File must be a PNG, JPEG, GIF or WebP image"}});
     if (::fsync(fd_) != 0) ioFailure("cannot flush an upload");
     ::close(fd_);
     fd_ = -1;

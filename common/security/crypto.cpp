@@ -89,8 +89,8 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
 
 std::string sha256(std::string_view data) {
     std::string out(SHA256_DIGEST_LENGTH, '\0');
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-           reinterpret_cast<unsigned char*>(out.data()));
+    SHA256(
+        reinterpret_cast<const unsigned char*>(data.data()), data.size(), reinterpret_cast<unsigned char*>(out.data()));
     return out;
 }
 
@@ -102,8 +102,8 @@ std::string hmacSha256(std::string_view key, std::string_view data) {
     std::string out(EVP_MAX_MD_SIZE, '\0');
     unsigned int length = 0;
     if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-              reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-              reinterpret_cast<unsigned char*>(out.data()), &length))
+            reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+            reinterpret_cast<unsigned char*>(out.data()), &length))
         throw Error(Code::Internal, "HMAC-SHA-256 failed");
     out.resize(length);
     return out;

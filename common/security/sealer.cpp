@@ -29,8 +29,8 @@ std::string Sealer::seal(std::string_view plaintext) const {
     CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
     int len = 0;
     bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key_), bytes(nonce)) == 1 &&
-              EVP_EncryptUpdate(ctx.get(), bytes(out) + kNonce, &len, bytes(plaintext),
-                                static_cast<int>(plaintext.size())) == 1 &&
+              EVP_EncryptUpdate(
+                  ctx.get(), bytes(out) + kNonce, &len, bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
               EVP_EncryptFinal_ex(ctx.get(), bytes(out) + kNonce + len, &len) == 1 &&
               EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, bytes(out) + kNonce + plaintext.size()) == 1;
     if (!ok) throw Error(Code::Internal, "sealing failed");

@@ -25,7 +25,7 @@ std::string readSecretFile(const std::filesystem::path& file) {
         secret.pop_back();
     if (secret.size() < 32)
         throw Error(Code::Invalid,
-                    "the secret in " + file.string() + " is shorter than 32 bytes; delete it to generate a new one");
+            "the secret in " + file.string() + " is shorter than 32 bytes; delete it to generate a new one");
     return secret;
 }
 } // namespace

@@ -20,9 +20,8 @@ TokenSigner::TokenSigner(std::string secret) : secret_(std::move(secret)) {
 }
 
 std::string TokenSigner::sign(const AccessClaims& c) const {
-    nlohmann::ordered_json payload = {{"sub", c.userId},    {"sid", c.sessionId}, {"username", c.username},
-                                      {"email", c.email},   {"iat", c.issuedAt},  {"exp", c.expiresAt},
-                                      {"iss", kTokenIssuer}};
+    nlohmann::ordered_json payload = {{"sub", c.userId}, {"sid", c.sessionId}, {"username", c.username},
+        {"email", c.email}, {"iat", c.issuedAt}, {"exp", c.expiresAt}, {"iss", kTokenIssuer}};
     std::string signingInput = kHeader + "." + base64UrlEncode(payload.dump());
     return signingInput + "." + base64UrlEncode(hmacSha256(secret_, signingInput));
 }

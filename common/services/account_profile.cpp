@@ -11,8 +11,8 @@
 
 namespace usersvc {
 
-void AccountService::changePassword(const AuthContext& auth, const std::string& oldPassword,
-                                    const std::string& newPassword) {
+void AccountService::changePassword(
+    const AuthContext& auth, const std::string& oldPassword, const std::string& newPassword) {
     std::vector<FieldError> errors;
     if (oldPassword.empty()) errors.push_back({"oldPassword", "Old password is required"});
     checkPassword(newPassword, settings_.minPasswordLength, errors, "newPassword");
@@ -38,8 +38,8 @@ int AccountService::setPassword(std::string_view userRef, const std::string& new
 
 User AccountService::updateProfile(const std::string& userId, const ProfileInput& input) {
     if (!input.username && !input.email && !input.fullName)
-        throw Error(Code::Invalid, "Give at least one of username, email, fullName",
-                    {{"username", "Nothing to update"}});
+        throw Error(
+            Code::Invalid, "Give at least one of username, email, fullName", {{"username", "Nothing to update"}});
     std::vector<FieldError> errors;
     ProfileChange change;
     if (input.username) change.username = checkUsername(*input.username, errors);

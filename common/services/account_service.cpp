@@ -27,7 +27,7 @@ std::string newRefreshToken() {
 } // namespace
 
 AccountService::AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, TokenSigner& tokens,
-                               const Sealer& sealer, AccountSettings settings)
+    const Sealer& sealer, AccountSettings settings)
     : store_(store), media_(media), hasher_(hasher), tokens_(tokens), sealer_(sealer), settings_(settings) {}
 
 User AccountService::registerUser(RegistrationInput& in) {

@@ -77,7 +77,7 @@ struct ProfileInput {
 class AccountService {
 public:
     AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, TokenSigner& tokens, const Sealer& sealer,
-                   AccountSettings settings);
+        AccountSettings settings);
 
     // Validates, hashes the password, stores the user and publishes the images in
     // one transaction. Throws Error{Invalid|Conflict}; on failure nothing is left behind.

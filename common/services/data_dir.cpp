@@ -20,8 +20,8 @@ const std::filesystem::path& ensureDataDir(const std::filesystem::path& dir) {
     }
     for (auto it = missing.rbegin(); it != missing.rend(); ++it)
         if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST)
-            throw Error(Code::Internal,
-                        "cannot create the data directory " + dir.string() + ": " + std::strerror(errno));
+            throw Error(
+                Code::Internal, "cannot create the data directory " + dir.string() + ": " + std::strerror(errno));
     if (!std::filesystem::is_directory(dir))
         throw Error(Code::Internal, "the data directory " + dir.string() + " is not a directory");
     return dir;

@@ -75,8 +75,8 @@ std::string imageOf(const json& doc, const char* name, const char* alias, const 
     return url;
 }
 
-PendingRecord parseRecord(const std::string& text, std::size_t line, const ImportOptions& options,
-                          const MediaStore& media) {
+PendingRecord parseRecord(
+    const std::string& text, std::size_t line, const ImportOptions& options, const MediaStore& media) {
     json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) throw Error(Code::Invalid, "not a JSON object");
     PendingRecord record;
@@ -119,7 +119,7 @@ ImportService::ImportService(Store& store, PasswordHasher& hasher, const MediaSt
     : store_(store), hasher_(hasher), media_(media) {}
 
 ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& options,
-                                        const std::function<void(const ImportReport&, std::size_t)>& progress) {
+    const std::function<void(const ImportReport&, std::size_t)>& progress) {
     ImportReport report;
     JsonRecordReader reader(in);
     std::vector<PendingRecord> batch;

@@ -48,7 +48,7 @@ public:
     // `progress` is called after each batch with the report so far and the
     // input bytes consumed.
     ImportReport importUsers(std::istream& in, const ImportOptions& options,
-                             const std::function<void(const ImportReport&, std::size_t)>& progress = {});
+        const std::function<void(const ImportReport&, std::size_t)>& progress = {});
 
 private:
     Store& store_;

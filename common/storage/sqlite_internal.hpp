@@ -172,8 +172,8 @@ private:
 // (sqlite_users.cpp). The unique fields of `user` ("_id", "username", "email")
 // that a user other than `exceptId` holds; an absent value is not compared.
 std::vector<std::string> takenUniqueFields(SqliteStore::Lease& lease, const std::optional<std::string>& id,
-                                           const std::optional<std::string>& username,
-                                           const std::optional<std::string>& email, const std::string& exceptId = "");
+    const std::optional<std::string>& username, const std::optional<std::string>& email,
+    const std::string& exceptId = "");
 
 // BEGIN IMMEDIATE on one leased connection until commit or destruction (which
 // rolls back). Members go in reverse order: the transaction ends before the
@@ -184,8 +184,8 @@ public:
         : lease_(store), tx_(lease_.db(), SQLite::TransactionBehavior::IMMEDIATE) {}
 
     void insertUser(const UserRecord& user) override;
-    std::optional<std::string> setImage(const std::string& userId, ImageSlot slot, const std::string& reference,
-                                        std::int64_t nowMs) override;
+    std::optional<std::string> setImage(
+        const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) override;
     bool isMediaReferenced(const std::string& reference) override;
     void commit() override;
 

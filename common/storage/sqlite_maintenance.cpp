@@ -29,8 +29,8 @@ std::vector<ImportOutcome> SqliteStore::importUsers(const std::vector<UserRecord
     });
 }
 
-void SqliteStore::backupTo(const std::string& file,
-                           const std::function<void(const std::vector<std::string>&)>& whileLocked) {
+void SqliteStore::backupTo(
+    const std::string& file, const std::function<void(const std::vector<std::string>&)>& whileLocked) {
     guarded([&] {
         // One connection holds the write lock so that no image the copy names can
         // be released before it is copied; a second one (WAL readers are never

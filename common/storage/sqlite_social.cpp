@@ -3,8 +3,8 @@
 
 namespace usersvc {
 
-bool SqliteStore::toggleSubscription(const std::string& subscriberId, const std::string& channelId,
-                                     const std::string& newId, std::int64_t nowMs) {
+bool SqliteStore::toggleSubscription(
+    const std::string& subscriberId, const std::string& channelId, const std::string& newId, std::int64_t nowMs) {
     return guarded([&] {
         Lease lease(*this);
         auto& db = lease.db();
@@ -37,20 +37,20 @@ bool SqliteStore::isSubscribed(const std::string& subscriberId, const std::strin
     });
 }
 
-std::vector<Subscription> SqliteStore::listSubscribers(const std::string& channelId, std::int64_t offset,
-                                                       std::int64_t limit) {
+std::vector<Subscription> SqliteStore::listSubscribers(
+    const std::string& channelId, std::int64_t offset, std::int64_t limit) {
     return listSubscriptionsWhere("channel_id", channelId, offset, limit);
 }
 
-std::vector<Subscription> SqliteStore::listSubscriptions(const std::string& subscriberId, std::int64_t offset,
-                                                         std::int64_t limit) {
+std::vector<Subscription> SqliteStore::listSubscriptions(
+    const std::string& subscriberId, std::int64_t offset, std::int64_t limit) {
     return listSubscriptionsWhere("subscriber_id", subscriberId, offset, limit);
 }
 
 // Subscriptions whose `key` column is `id`, newest first, each with both users
 // (subscriber as `a`, channel as `b`). The column name is fixed in this file.
-std::vector<Subscription> SqliteStore::listSubscriptionsWhere(const char* key, const std::string& id,
-                                                              std::int64_t offset, std::int64_t limit) {
+std::vector<Subscription> SqliteStore::listSubscriptionsWhere(
+    const char* key, const std::string& id, std::int64_t offset, std::int64_t limit) {
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("SELECT s.id, s.created_at, " + userColumns("a") + ", " + userColumns("b") +
@@ -86,13 +86,13 @@ UserCounts SqliteStore::countsFor(const std::string& userId, std::int64_t nowMs)
         q.bind(1, userId);
         q.bind(2, static_cast<int64_t>(nowMs));
         q.executeStep();
-        return UserCounts{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
-                          q.getColumn(3).getInt64()};
+        return UserCounts{
+            q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(), q.getColumn(3).getInt64()};
     });
 }
 
-std::int64_t SqliteStore::recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
-                                      std::int64_t keep) {
+std::int64_t SqliteStore::recordWatch(
+    const std::string& userId, const std::string& videoId, std::int64_t nowMs, std::int64_t keep) {
     return guarded([&] {
         Lease lease(*this);
         auto& db = lease.db();

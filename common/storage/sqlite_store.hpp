@@ -26,15 +26,15 @@ public:
     std::optional<UserRecord> findUserById(const std::string& id) override;
     std::optional<UserRecord> findUserByUsername(const std::string& username) override;
     std::optional<UserRecord> findUserByEmail(const std::string& email) override;
-    std::optional<UserRecord> updateProfile(const std::string& userId, const ProfileChange& change,
-                                            std::int64_t nowMs) override;
+    std::optional<UserRecord> updateProfile(
+        const std::string& userId, const ProfileChange& change, std::int64_t nowMs) override;
     std::optional<int> setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                                       const std::string& keepSessionId) override;
-    bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
-                             const std::string& newHash) override;
+        const std::string& keepSessionId) override;
+    bool replacePasswordHash(
+        const std::string& userId, const std::string& oldHash, const std::string& newHash) override;
     std::optional<UserRecord> deleteUser(const std::string& userId) override;
-    void listUsers(const UserQuery& query, std::int64_t nowMs,
-                   const std::function<bool(const UserListing&)>& each) override;
+    void listUsers(
+        const UserQuery& query, std::int64_t nowMs, const std::function<bool(const UserListing&)>& each) override;
     std::int64_t countUsers() override;
 
     // sessions: sqlite_sessions.cpp
@@ -51,21 +51,21 @@ public:
 
     // social: sqlite_social.cpp
     bool toggleSubscription(const std::string& subscriberId, const std::string& channelId, const std::string& newId,
-                            std::int64_t nowMs) override;
+        std::int64_t nowMs) override;
     bool isSubscribed(const std::string& subscriberId, const std::string& channelId) override;
-    std::vector<Subscription> listSubscribers(const std::string& channelId, std::int64_t offset,
-                                              std::int64_t limit) override;
-    std::vector<Subscription> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
-                                                std::int64_t limit) override;
+    std::vector<Subscription> listSubscribers(
+        const std::string& channelId, std::int64_t offset, std::int64_t limit) override;
+    std::vector<Subscription> listSubscriptions(
+        const std::string& subscriberId, std::int64_t offset, std::int64_t limit) override;
     UserCounts countsFor(const std::string& userId, std::int64_t nowMs) override;
-    std::int64_t recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
-                             std::int64_t keep) override;
+    std::int64_t recordWatch(
+        const std::string& userId, const std::string& videoId, std::int64_t nowMs, std::int64_t keep) override;
     std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) override;
 
     // maintenance: sqlite_maintenance.cpp
     std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) override;
-    void backupTo(const std::string& file,
-                  const std::function<void(const std::vector<std::string>&)>& whileLocked) override;
+    void backupTo(
+        const std::string& file, const std::function<void(const std::vector<std::string>&)>& whileLocked) override;
     void restoreFrom(const std::string& file) override;
     bool ping() override;
 
@@ -77,8 +77,8 @@ public:
 private:
     std::unique_ptr<Connection> openConnection();
     std::optional<UserRecord> findUserBy(const char* column, const std::string& value);
-    std::vector<Subscription> listSubscriptionsWhere(const char* key, const std::string& id, std::int64_t offset,
-                                                     std::int64_t limit);
+    std::vector<Subscription> listSubscriptionsWhere(
+        const char* key, const std::string& id, std::int64_t offset, std::int64_t limit);
 
     std::filesystem::path file_;
     int busyTimeoutMs_;

@@ -11,8 +11,7 @@ const char* columnOf(ImageSlot slot) {
 } // namespace
 
 std::vector<std::string> takenUniqueFields(SqliteStore::Lease& lease, const std::optional<std::string>& id,
-                                           const std::optional<std::string>& username,
-                                           const std::optional<std::string>& email, const std::string& exceptId) {
+    const std::optional<std::string>& username, const std::optional<std::string>& email, const std::string& exceptId) {
     auto& q = lease.statement("SELECT coalesce(id = ?1, 0), coalesce(username = ?2, 0), coalesce(email = ?3, 0)"
                               " FROM users WHERE (id = ?1 OR username = ?2 OR email = ?3) AND id <> ?4");
     bindOptional(q, 1, id);
@@ -43,8 +42,8 @@ void SqliteWriteTransaction::insertUser(const UserRecord& u) {
     });
 }
 
-std::optional<std::string> SqliteWriteTransaction::setImage(const std::string& userId, ImageSlot slot,
-                                                            const std::string& reference, std::int64_t nowMs) {
+std::optional<std::string> SqliteWriteTransaction::setImage(
+    const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) {
     return guarded([&]() -> std::optional<std::string> {
         const char* column = columnOf(slot);
         auto& current = lease_.statement(std::string("SELECT ") + column + " FROM users WHERE id = ?");
@@ -96,8 +95,8 @@ std::optional<UserRecord> SqliteStore::findUserByEmail(const std::string& email)
     return findUserBy("email", email);
 }
 
-std::optional<UserRecord> SqliteStore::updateProfile(const std::string& userId, const ProfileChange& change,
-                                                     std::int64_t nowMs) {
+std::optional<UserRecord> SqliteStore::updateProfile(
+    const std::string& userId, const ProfileChange& change, std::int64_t nowMs) {
     return guarded([&]() -> std::optional<UserRecord> {
         Lease lease(*this);
         auto& db = lease.db();
@@ -123,8 +122,8 @@ std::optional<UserRecord> SqliteStore::updateProfile(const std::string& userId, 
     });
 }
 
-std::optional<int> SqliteStore::setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                                                const std::string& keepSessionId) {
+std::optional<int> SqliteStore::setPasswordHash(
+    const std::string& userId, const std::string& hash, std::int64_t nowMs, const std::string& keepSessionId) {
     return guarded([&]() -> std::optional<int> {
         Lease lease(*this);
         auto& db = lease.db();
@@ -145,8 +144,8 @@ std::optional<int> SqliteStore::setPasswordHash(const std::string& userId, const
     });
 }
 
-bool SqliteStore::replacePasswordHash(const std::string& userId, const std::string& oldHash,
-                                      const std::string& newHash) {
+bool SqliteStore::replacePasswordHash(
+    const std::string& userId, const std::string& oldHash, const std::string& newHash) {
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
@@ -176,8 +175,8 @@ std::optional<UserRecord> SqliteStore::deleteUser(const std::string& userId) {
     });
 }
 
-void SqliteStore::listUsers(const UserQuery& query, std::int64_t nowMs,
-                            const std::function<bool(const UserListing&)>& each) {
+void SqliteStore::listUsers(
+    const UserQuery& query, std::int64_t nowMs, const std::function<bool(const UserListing&)>& each) {
     guarded([&] {
         Lease lease(*this);
         auto& q =

@@ -47,8 +47,8 @@ public:
     virtual void insertUser(const UserRecord& user) = 0;
     // Points the slot at `reference`; returns the reference it replaced, or
     // nothing when there is no such user.
-    virtual std::optional<std::string> setImage(const std::string& userId, ImageSlot slot, const std::string& reference,
-                                                std::int64_t nowMs) = 0;
+    virtual std::optional<std::string> setImage(
+        const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) = 0;
     // True when some user's avatar or cover is `reference`.
     virtual bool isMediaReferenced(const std::string& reference) = 0;
 
@@ -70,23 +70,23 @@ public:
     // Applies the given fields (already normalised). Throws UniqueConflict naming
     // fields taken by another user. Returns the new record, or nothing when the
     // user is gone.
-    virtual std::optional<UserRecord> updateProfile(const std::string& userId, const ProfileChange& change,
-                                                    std::int64_t nowMs) = 0;
+    virtual std::optional<UserRecord> updateProfile(
+        const std::string& userId, const ProfileChange& change, std::int64_t nowMs) = 0;
     // Replaces the password hash and revokes every open session but
     // `keepSessionId`, in one transaction. Returns how many sessions were
     // revoked, or nothing when the user is gone.
-    virtual std::optional<int> setPasswordHash(const std::string& userId, const std::string& hash, std::int64_t nowMs,
-                                               const std::string& keepSessionId) = 0;
+    virtual std::optional<int> setPasswordHash(
+        const std::string& userId, const std::string& hash, std::int64_t nowMs, const std::string& keepSessionId) = 0;
     // Replaces the hash only if it is still `oldHash` (login re-hashing at a new cost).
-    virtual bool replacePasswordHash(const std::string& userId, const std::string& oldHash,
-                                     const std::string& newHash) = 0;
+    virtual bool replacePasswordHash(
+        const std::string& userId, const std::string& oldHash, const std::string& newHash) = 0;
     // Deletes the user with sessions, subscriptions and history. Returns the
     // removed record (for its image references), or nothing when there was none.
     virtual std::optional<UserRecord> deleteUser(const std::string& userId) = 0;
     // Calls `each` per user in id order until it returns false. Streams: memory
     // does not grow with the number of users.
-    virtual void listUsers(const UserQuery& query, std::int64_t nowMs,
-                           const std::function<bool(const UserListing&)>& each) = 0;
+    virtual void listUsers(
+        const UserQuery& query, std::int64_t nowMs, const std::function<bool(const UserListing&)>& each) = 0;
     virtual std::int64_t countUsers() = 0;
 
     // ---- sessions (sqlite_sessions.cpp)
@@ -99,8 +99,8 @@ public:
     // True when the session was open and is now revoked.
     virtual bool revokeSession(const std::string& sessionId, std::int64_t nowMs) = 0;
     // Revokes every open session of the user except `keepSessionId`; returns how many.
-    virtual int revokeUserSessions(const std::string& userId, std::int64_t nowMs,
-                                   const std::string& keepSessionId = "") = 0;
+    virtual int revokeUserSessions(
+        const std::string& userId, std::int64_t nowMs, const std::string& keepSessionId = "") = 0;
     // Rotates the session's refresh token from `oldHash` to `next.refreshHash`
     // (also its expiry, last use, client, replay answer) and retires the old hash.
     // False when the session no longer holds `oldHash` (rotated concurrently, revoked).
@@ -115,18 +115,18 @@ public:
     // True when now subscribed (a new subscription with id `newId`), false when
     // the call unsubscribed.
     virtual bool toggleSubscription(const std::string& subscriberId, const std::string& channelId,
-                                    const std::string& newId, std::int64_t nowMs) = 0;
+        const std::string& newId, std::int64_t nowMs) = 0;
     virtual bool isSubscribed(const std::string& subscriberId, const std::string& channelId) = 0;
     // Subscriptions to a channel, or of a subscriber, newest first, with both users.
-    virtual std::vector<Subscription> listSubscribers(const std::string& channelId, std::int64_t offset,
-                                                      std::int64_t limit) = 0;
-    virtual std::vector<Subscription> listSubscriptions(const std::string& subscriberId, std::int64_t offset,
-                                                        std::int64_t limit) = 0;
+    virtual std::vector<Subscription> listSubscribers(
+        const std::string& channelId, std::int64_t offset, std::int64_t limit) = 0;
+    virtual std::vector<Subscription> listSubscriptions(
+        const std::string& subscriberId, std::int64_t offset, std::int64_t limit) = 0;
     virtual UserCounts countsFor(const std::string& userId, std::int64_t nowMs) = 0;
     // Records a view (a repeat moves the video to the front), keeps the newest
     // `keep` entries of the user, and returns the time it stored for the view.
-    virtual std::int64_t recordWatch(const std::string& userId, const std::string& videoId, std::int64_t nowMs,
-                                     std::int64_t keep) = 0;
+    virtual std::int64_t recordWatch(
+        const std::string& userId, const std::string& videoId, std::int64_t nowMs, std::int64_t keep) = 0;
     virtual std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) = 0;
 
     // ---- maintenance: import, backup, restore, health (sqlite_maintenance.cpp)
@@ -137,8 +137,8 @@ public:
     // Copies the whole store into `file` while holding the write lock, and runs
     // `whileLocked` with the media references the copy holds, so no image they
     // name can be deleted before it is copied.
-    virtual void backupTo(const std::string& file,
-                          const std::function<void(const std::vector<std::string>&)>& whileLocked) = 0;
+    virtual void backupTo(
+        const std::string& file, const std::function<void(const std::vector<std::string>&)>& whileLocked) = 0;
     // Replaces the whole store with the content of `file` (checked first).
     virtual void restoreFrom(const std::string& file) = 0;
     // True when the store answers a trivial query.

@@ -46,7 +46,7 @@ void updateImage(Exchange& ex, RouteContext& ctx, const AuthContext& auth, Image
     auto form = readForm(ex.body, spec, ctx.core.media());
     User user = ctx.core.accounts().updateImage(auth.user.id, slot, form.takeFile(canonical));
     sendData(ex.res, 200, (slot == ImageSlot::Avatar ? "Avatar" : "Cover image") + std::string(" updated successfully"),
-             userJson(user, ctx.publicUrl));
+        userJson(user, ctx.publicUrl));
 }
 
 void updateAvatar(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {

@@ -38,10 +38,8 @@ Page pageOf(const httplib::Request& req) {
 nlohmann::ordered_json subscriptionsJson(const std::vector<Subscription>& list, const std::string& publicUrl) {
     auto out = nlohmann::ordered_json::array();
     for (const auto& s : list)
-        out.push_back({{"_id", s.id},
-                       {"subscriber", publicUserJson(s.subscriber, publicUrl)},
-                       {"channel", publicUserJson(s.channel, publicUrl)},
-                       {"createdAt", isoTimestamp(s.createdAtMs)}});
+        out.push_back({{"_id", s.id}, {"subscriber", publicUserJson(s.subscriber, publicUrl)},
+            {"channel", publicUserJson(s.channel, publicUrl)}, {"createdAt", isoTimestamp(s.createdAtMs)}});
     return out;
 }
 

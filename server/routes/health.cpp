@@ -43,7 +43,7 @@ void registerMetricsRoute(Router& router, RouteContext& ctx) {
         auto& status = ctx.core.status();
         ex.res.status = 200;
         ex.res.set_content(ctx.metrics.render(status.hashesWaiting(), status.users(), status.openSessions()),
-                           "text/plain; version=0.0.4; charset=utf-8");
+            "text/plain; version=0.0.4; charset=utf-8");
     });
 }
 

@@ -36,29 +36,29 @@ TEST_CASE("register prints the user, --json, --quiet and exit codes follow CLI.m
     TempDir dir;
     Cli cli(dir);
     auto ok = cli.run({"register", "--username", "John_Doe", "--email", "john@email.com", "--full-name", "John Doe",
-                       "--password-stdin"},
-                      "password123\n");
+                          "--password-stdin"},
+        "password123\n");
     CHECK(ok.exitCode == 0);
     CHECK(ok.out.find("john_doe") != std::string::npos);
     CHECK(ok.out.find("password123") == std::string::npos);
     CHECK(ok.err.empty());
 
-    auto json = cli.run({"register", "--username", "jane", "--email", "jane@email.com", "--password-stdin", "--json"},
-                        "password123\n");
+    auto json = cli.run(
+        {"register", "--username", "jane", "--email", "jane@email.com", "--password-stdin", "--json"}, "password123\n");
     REQUIRE(json.exitCode == 0);
     auto user = parseJson(json.out);
     CHECK(user["username"] == "jane");
     CHECK(user["_id"].get<std::string>().size() == 24);
     CHECK_FALSE(user.contains("password"));
 
-    auto quiet = cli.run({"register", "--username", "quiet", "--email", "q@email.com", "--password-stdin", "-q"},
-                         "password123\n");
+    auto quiet = cli.run(
+        {"register", "--username", "quiet", "--email", "q@email.com", "--password-stdin", "-q"}, "password123\n");
     CHECK(quiet.exitCode == 0);
     CHECK(quiet.out.size() == 25); // the _id and a newline
 
     SUBCASE("taken username, any case: 3") {
-        auto r = cli.run({"register", "--username", "JOHN_DOE", "--email", "x@email.com", "--password-stdin"},
-                         "password123\n");
+        auto r = cli.run(
+            {"register", "--username", "JOHN_DOE", "--email", "x@email.com", "--password-stdin"}, "password123\n");
         CHECK(r.exitCode == 3);
         CHECK(r.err.find("username") != std::string::npos);
         expectOneErrorLine(r);
@@ -93,21 +93,21 @@ TEST_CASE("register with images stores them, a bad image is refused and leaves n
     writeFile(dir.path() / "avatar.png", pngBytes());
     writeFile(dir.path() / "fake.png", "not an image at all");
     auto bad = cli.run({"register", "--username", "pics", "--email", "pics@x.io", "--avatar",
-                        (dir.path() / "fake.png").string(), "--password-stdin"},
-                       "password123\n");
+                           (dir.path() / "fake.png").string(), "--password-stdin"},
+        "password123\n");
     CHECK(bad.exitCode == 2);
     CHECK(bad.err.find("Avatar") != std::string::npos);
     CHECK(countFiles(dir.path() / "data" / "media") == 0);
     auto missing = cli.run({"register", "--username", "pics", "--email", "pics@x.io", "--cover",
-                            (dir.path() / "nope.jpg").string(), "--password-stdin"},
-                           "password123\n");
+                               (dir.path() / "nope.jpg").string(), "--password-stdin"},
+        "password123\n");
     CHECK(missing.exitCode == 2);
     auto list = cli.run({"list-users", "--json"});
     CHECK(list.out.empty());
 
     auto good = cli.run({"register", "--username", "pics", "--email", "pics@x.io", "--avatar",
-                         (dir.path() / "avatar.png").string(), "--password-stdin", "--json"},
-                        "password123\n");
+                            (dir.path() / "avatar.png").string(), "--password-stdin", "--json"},
+        "password123\n");
     REQUIRE(good.exitCode == 0);
     CHECK(parseJson(good.out)["Avatar"].get<std::string>().ends_with(".png"));
     CHECK(countFiles(dir.path() / "data" / "media") == 1);
@@ -154,7 +154,7 @@ TEST_CASE("list-users pages with --limit and --after and filters with --search")
     Cli cli(dir);
     for (const char* name : {"ann", "ben", "cat"})
         REQUIRE(cli.run({"register", "--username", name, "--email", std::string(name) + "@x.io", "--password-stdin"},
-                        "password123\n")
+                       "password123\n")
                     .exitCode == 0);
     auto ids = cli.run({"list-users", "-q"});
     REQUIRE(ids.exitCode == 0);
@@ -174,14 +174,14 @@ TEST_CASE(".env and the Express backend's variable names are honoured") {
     writeFile(envFile, "# team settings\nUSERSVC_DATA_DIR=" + (dir.path() / "from-env-file").string() +
                            "\nACCESS_TOKEN_EXPIRY=1h\nMONGODB_URI=mongodb://localhost/x\n");
     auto r = runProcess({kBinary, "--env-file", envFile, "register", "--username", "envy", "--email", "envy@x.io",
-                         "--bcrypt-cost", "4", "--password-stdin"},
-                        "password123\n");
+                            "--bcrypt-cost", "4", "--password-stdin"},
+        "password123\n");
     CHECK(r.exitCode == 0);
     CHECK(r.err.find("ignoring MONGODB_URI") != std::string::npos);
     CHECK(std::filesystem::exists(dir.path() / "from-env-file" / "usersvc.db"));
     auto login = runProcess({kBinary, "--env-file", envFile, "login", "--username", "envy", "--password-stdin",
-                             "--json", "--bcrypt-cost", "4"},
-                            "password123\n");
+                                "--json", "--bcrypt-cost", "4"},
+        "password123\n");
     REQUIRE(login.exitCode == 0);
     // ACCESS_TOKEN_EXPIRY=1h: exp - iat == 3600.
     std::string token = parseJson(login.out)["AccessToken"];
@@ -233,7 +233,7 @@ TEST_CASE("CLI and a running server see each other's writes") {
 
     // A user registered over HTTP is listed by the CLI.
     REQUIRE(http.Post("/api/v1/users/register", R"({"username":"web","email":"web@x.io","password":"password123"})",
-                      "application/json")
+                    "application/json")
                 ->status == 201);
     CHECK(cli.run({"list-users"}).out.find("web@x.io") != std::string::npos);
 
@@ -264,13 +264,13 @@ TEST_CASE("passwd, sessions, show-user and delete-user act on the running server
     auto http = server.client();
     writeFile(dir.path() / "avatar.png", pngBytes());
     REQUIRE(cli.run({"register", "--username", "ops", "--email", "ops@x.io", "--avatar",
-                     (dir.path() / "avatar.png").string(), "--password-stdin"},
-                    "password123\n")
+                        (dir.path() / "avatar.png").string(), "--password-stdin"},
+                   "password123\n")
                 .exitCode == 0);
     REQUIRE(cli.run({"register", "--username", "fan", "--email", "fan@x.io", "--password-stdin"}, "password123\n")
                 .exitCode == 0);
     auto login = http.Post("/api/v1/users/login", {{"User-Agent", "test-browser/1.0"}},
-                           R"({"username":"ops","password":"password123"})", "application/json");
+        R"({"username":"ops","password":"password123"})", "application/json");
     REQUIRE(login->status == 200);
     std::string token = parseJson(login->body)["data"]["AccessToken"];
     std::string opsId = parseJson(login->body)["data"]["user"]["_id"];
@@ -345,7 +345,7 @@ TEST_CASE("completion scripts are generated from the real options") {
 
 TEST_CASE("every subcommand's --help shows an example") {
     for (const char* sub : {"serve", "register", "login", "logout", "list-users", "show-user", "sessions", "passwd",
-                            "delete-user", "import", "export", "backup", "restore", "completion"}) {
+             "delete-user", "import", "export", "backup", "restore", "completion"}) {
         CAPTURE(sub);
         auto r = runProcess({kBinary, sub, "--help"});
         CHECK(r.exitCode == 0);
@@ -357,15 +357,11 @@ TEST_CASE("bad option values are usage errors with one line on stderr") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     const std::vector<std::vector<std::string>> cases = {{"list-users", "--access-ttl", "forever"},
-                                                         {"list-users", "--refresh-ttl", "0"},
-                                                         {"list-users", "--refresh-reuse-interval", "5y"},
-                                                         {"list-users", "--max-upload", "5GB"},
-                                                         {"list-users", "--bcrypt-cost", "3"},
-                                                         {"list-users", "--min-password-length", "7"},
-                                                         {"serve", "--json-limit", "lots", "--port", "0"},
-                                                         {"serve", "--max-connections", "0", "--port", "0"},
-                                                         {"serve", "--log-format", "xml", "--port", "0"},
-                                                         {"import", "x.json", "--on-conflict", "merge"}};
+        {"list-users", "--refresh-ttl", "0"}, {"list-users", "--refresh-reuse-interval", "5y"},
+        {"list-users", "--max-upload", "5GB"}, {"list-users", "--bcrypt-cost", "3"},
+        {"list-users", "--min-password-length", "7"}, {"serve", "--json-limit", "lots", "--port", "0"},
+        {"serve", "--max-connections", "0", "--port", "0"}, {"serve", "--log-format", "xml", "--port", "0"},
+        {"import", "x.json", "--on-conflict", "merge"}};
     for (const auto& c : cases) {
         std::vector<std::string> argv = {kBinary};
         argv.insert(argv.end(), c.begin(), c.end());

@@ -101,7 +101,7 @@ TEST_CASE("import -> export -> import into a fresh store gives the same users an
     REQUIRE(cli(first, {"import", kData + "/fixtures.json"}).exitCode == 0);
     REQUIRE(cli(first,
                 {"register", "--username", "with_pic", "--email", "pic@x.io", "--avatar",
-                 (dir.path() / "avatar.png").string(), "--password-stdin"},
+                    (dir.path() / "avatar.png").string(), "--password-stdin"},
                 "picture-password\n")
                 .exitCode == 0);
     auto exported = cli(first, {"export", "--include-password-hashes"});
@@ -127,7 +127,7 @@ TEST_CASE("backup while the server runs, restore refuses until it stops, then br
     writeFile(dir.path() / "avatar.png", pngBytes());
     REQUIRE(cli(data,
                 {"register", "--username", "kept", "--email", "kept@x.io", "--avatar",
-                 (dir.path() / "avatar.png").string(), "--password-stdin"},
+                    (dir.path() / "avatar.png").string(), "--password-stdin"},
                 "kept-password\n")
                 .exitCode == 0);
     {
@@ -141,7 +141,7 @@ TEST_CASE("backup while the server runs, restore refuses until it stops, then br
         // Changes after the backup...
         auto http = server.client();
         REQUIRE(http.Post("/api/v1/users/register",
-                          R"({"username":"later","email":"later@x.io","password":"password123"})", "application/json")
+                        R"({"username":"later","email":"later@x.io","password":"password123"})", "application/json")
                     ->status == 201);
         CHECK(cli(data, {"delete-user", "kept", "--yes"}).exitCode == 0);
         CHECK(countFiles(dir.path() / "data" / "media") == 0);
@@ -174,8 +174,8 @@ TEST_CASE("serve --seed imports fixtures into an empty store only") {
     {
         ChildServer server(kBinary, {"--data-dir", data, "--bcrypt-cost", "4", "--seed", kData + "/fixtures.json"});
         auto http = server.client();
-        auto res = http.Post("/api/v1/users/login", R"({"username":"dev_alice","password":"alice-password"})",
-                             "application/json");
+        auto res = http.Post(
+            "/api/v1/users/login", R"({"username":"dev_alice","password":"alice-password"})", "application/json");
         REQUIRE(res);
         CHECK(res->status == 200);
         CHECK(cli(data, {"delete-user", "dev_bob", "--yes"}).exitCode == 0);
@@ -196,7 +196,7 @@ TEST_CASE("an input that ends inside a JSON array is reported, and the exit code
     CHECK(bare.out.find("no closing") != std::string::npos);
 
     writeFile(dir.path() / "cut.json",
-              "[\n{\"username\":\"kept_one\",\"email\":\"kept@x.io\",\"password\":\"password123\"},\n");
+        "[\n{\"username\":\"kept_one\",\"email\":\"kept@x.io\",\"password\":\"password123\"},\n");
     auto cut = cli(data, {"import", (dir.path() / "cut.json").string(), "--json"});
     CHECK(cut.exitCode == 2);
     auto report = parseJson(cut.out);

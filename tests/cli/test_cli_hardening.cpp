@@ -39,8 +39,8 @@ TEST_CASE("four CLI processes and the server register at once: everyone lands, n
             for (int i = 0; i < kEach; ++i) {
                 std::string name = "cli" + std::to_string(w) + "_" + std::to_string(i);
                 auto r = runProcess({kBinary, "register", "--username", name, "--email", name + "@x.io",
-                                     "--password-stdin", "--bcrypt-cost", "4", "--data-dir", data, "-q"},
-                                    "password123\n");
+                                        "--password-stdin", "--bcrypt-cost", "4", "--data-dir", data, "-q"},
+                    "password123\n");
                 if (r.exitCode != 0) {
                     ++failures;
                     std::lock_guard lock(errorsMutex);
@@ -52,8 +52,7 @@ TEST_CASE("four CLI processes and the server register at once: everyone lands, n
         auto http = server.client();
         for (int i = 0; i < kEach; ++i) {
             std::string name = "web_" + std::to_string(i);
-            auto res = http.Post(
-                "/api/v1/users/register",
+            auto res = http.Post("/api/v1/users/register",
                 nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
                 "application/json");
             if (!res || res->status != 201) {
@@ -91,10 +90,8 @@ TEST_CASE("kill -9 mid-registration: the store is intact and every acknowledged 
                     std::string name = "crash" + std::to_string(c) + "_" + std::to_string(i);
                     // Unique images, so each registration writes a new file.
                     std::string avatar = pngBytes() + name;
-                    httplib::MultipartFormDataItems parts = {
-                        {"username", name, "", ""},
-                        {"email", name + "@x.io", "", ""},
-                        {"password", "password123", "", ""},
+                    httplib::MultipartFormDataItems parts = {{"username", name, "", ""},
+                        {"email", name + "@x.io", "", ""}, {"password", "password123", "", ""},
                         {"Avatar", avatar, "a.png", "image/png"},
                         {"CoverImg", std::string(200000, 'c').insert(0, pngBytes()), "c.png", "image/png"}};
                     auto res = http.Post("/api/v1/users/register", parts);
@@ -123,7 +120,7 @@ TEST_CASE("kill -9 mid-registration: the store is intact and every acknowledged 
             std::string url = user[image];
             REQUIRE(url.find("/media/") != std::string::npos);
             CHECK_MESSAGE(std::filesystem::exists(dir.path() / "data" / "media" / url.substr(url.find("/media/") + 7)),
-                          "missing file for " << user["username"]);
+                "missing file for " << user["username"]);
         }
     }
     for (const auto& name : acknowledged)
@@ -144,12 +141,10 @@ TEST_CASE("a full disk gives a clear 500, no crash and no partial user") {
     for (int i = 0; i < 200 && failed < 3; ++i) {
         std::string name = "fill_" + std::to_string(i);
         auto res = http.Post("/api/v1/users/register",
-                             nlohmann::json{{"username", name},
-                                            {"email", name + "@x.io"},
-                                            {"password", "password123"},
-                                            {"fullName", std::string(90, 'f')}}
-                                 .dump(),
-                             "application/json");
+            nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"},
+                {"fullName", std::string(90, 'f')}}
+                .dump(),
+            "application/json");
         REQUIRE(res);
         if (res->status == 201) {
             ++created;
@@ -183,8 +178,8 @@ TEST_CASE("--cookie-samesite none sets SameSite=None with Secure, and is refused
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     REQUIRE(runProcess({kBinary, "register", "--username", "site", "--email", "site@x.io", "--password-stdin",
-                        "--bcrypt-cost", "4", "--data-dir", data},
-                       "password123\n")
+                           "--bcrypt-cost", "4", "--data-dir", data},
+                "password123\n")
                 .exitCode == 0);
     {
         ChildServer server(kBinary, {"--data-dir", data, "--cookie-samesite", "none"});
@@ -213,8 +208,8 @@ TEST_CASE("the data directory is 0700 and its files 0600") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     REQUIRE(runProcess({kBinary, "register", "--username", "perm", "--email", "perm@x.io", "--password-stdin",
-                        "--bcrypt-cost", "4", "--data-dir", data},
-                       "password123\n")
+                           "--bcrypt-cost", "4", "--data-dir", data},
+                "password123\n")
                 .exitCode == 0);
     namespace fs = std::filesystem;
     auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
@@ -239,14 +234,14 @@ TEST_CASE("control characters in a User-Agent are escaped in the sessions listin
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     REQUIRE(runProcess({kBinary, "register", "--username", "esc", "--email", "esc@x.io", "--password-stdin",
-                        "--bcrypt-cost", "4", "--data-dir", data},
-                       "password123\n")
+                           "--bcrypt-cost", "4", "--data-dir", data},
+                "password123\n")
                 .exitCode == 0);
     {
         ChildServer server(kBinary, {"--data-dir", data, "--bcrypt-cost", "4"});
         auto client = server.client();
         auto res = client.Post("/api/v1/users/login", {{"User-Agent", "evil\x1b[2J\x07 agent"}},
-                               R"({"username":"esc","password":"password123"})", "application/json");
+            R"({"username":"esc","password":"password123"})", "application/json");
         REQUIRE(res);
         REQUIRE(res->status == 200);
     }

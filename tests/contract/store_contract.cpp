@@ -363,8 +363,8 @@ TEST_CASE_TEMPLATE("profile updates refuse names taken by others and apply only 
     CHECK_FALSE(store->updateProfile(newObjectId(), change, nowMs())); // no such user
 }
 
-TEST_CASE_TEMPLATE("password hashes: replaced only from the expected one, or set revoking sessions", B,
-                   STORE_BACKENDS) {
+TEST_CASE_TEMPLATE(
+    "password hashes: replaced only from the expected one, or set revoking sessions", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
     auto user = test::sampleUser("nina");

@@ -20,10 +20,10 @@ using namespace usersvc;
 namespace fs = std::filesystem;
 
 namespace {
-const char* kTypes[] = {"application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                        "text/plain"};
-const char* kNames[] = {"username", "email",    "password",   "fullName", "Avatar",
-                        "avatar",   "CoverImg", "coverImage", "other"};
+const char* kTypes[] = {
+    "application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"};
+const char* kNames[] = {
+    "username", "email", "password", "fullName", "Avatar", "avatar", "CoverImg", "coverImage", "other"};
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

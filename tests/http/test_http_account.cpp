@@ -9,7 +9,7 @@ const std::string kJson = "application/json";
 
 // cpp-httplib 0.11's client has no multipart PATCH; the body is built by hand.
 httplib::Result patchFile(httplib::Client& client, const std::string& path, const std::string& token,
-                          const std::string& field, const std::string& bytes) {
+    const std::string& field, const std::string& bytes) {
     std::string boundary = "usersvcTestBoundary42";
     std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field +
                        "\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes +
@@ -27,55 +27,25 @@ TEST_CASE("changePassword checks the old password and revokes every other sessio
     std::string otherToken = parseJson(other->body)["data"]["AccessToken"];
 
     runScenarios(client, {
-                             {"not signed in",
-                              "POST",
-                              kUsers + "/changePassword",
-                              kJson,
-                              R"({"oldPassword":"a","newPassword":"b"})",
-                              401,
-                              {}},
-                             {"wrong old password",
-                              "POST",
-                              kUsers + "/changePassword",
-                              kJson,
-                              R"({"oldPassword":"password124","newPassword":"brand-new-pass"})",
-                              400,
-                              {R"("field":"oldPassword")"},
-                              {},
-                              bearer(me.token)},
-                             {"short new password",
-                              "POST",
-                              kUsers + "/changePassword",
-                              kJson,
-                              R"({"oldPassword":"password123","newPassword":"short"})",
-                              400,
-                              {R"("field":"newPassword")"},
-                              {},
-                              bearer(me.token)},
-                             {"missing fields",
-                              "POST",
-                              kUsers + "/changePassword",
-                              kJson,
-                              R"({})",
-                              400,
-                              {R"("field":"oldPassword")", R"("field":"newPassword")"},
-                              {},
-                              bearer(me.token)},
-                             {"changes it",
-                              "POST",
-                              kUsers + "/change-password",
-                              kJson,
-                              R"({"oldPassword":"password123","newPassword":"brand-new-pass"})",
-                              200,
-                              {R"("data":{})"},
-                              {},
-                              bearer(me.token)},
+                             {"not signed in", "POST", kUsers + "/changePassword", kJson,
+                                 R"({"oldPassword":"a","newPassword":"b"})", 401, {}},
+                             {"wrong old password", "POST", kUsers + "/changePassword", kJson,
+                                 R"({"oldPassword":"password124","newPassword":"brand-new-pass"})", 400,
+                                 {R"("field":"oldPassword")"}, {}, bearer(me.token)},
+                             {"short new password", "POST", kUsers + "/changePassword", kJson,
+                                 R"({"oldPassword":"password123","newPassword":"short"})", 400,
+                                 {R"("field":"newPassword")"}, {}, bearer(me.token)},
+                             {"missing fields", "POST", kUsers + "/changePassword", kJson, R"({})", 400,
+                                 {R"("field":"oldPassword")", R"("field":"newPassword")"}, {}, bearer(me.token)},
+                             {"changes it", "POST", kUsers + "/change-password", kJson,
+                                 R"({"oldPassword":"password123","newPassword":"brand-new-pass"})", 200,
+                                 {R"("data":{})"}, {}, bearer(me.token)},
                          });
     CHECK(client.Get(kUsers + "/getUser", bearer(me.token))->status == 200);   // current session kept
     CHECK(client.Get(kUsers + "/getUser", bearer(otherToken))->status == 401); // the other one revoked
     CHECK(client.Post(kUsers + "/login", R"({"username":"john_doe","password":"password123"})", kJson)->status == 401);
-    CHECK(client.Post(kUsers + "/login", R"({"username":"john_doe","password":"brand-new-pass"})", kJson)->status ==
-          200);
+    CHECK(
+        client.Post(kUsers + "/login", R"({"username":"john_doe","password":"brand-new-pass"})", kJson)->status == 200);
 }
 
 TEST_CASE("updateProfile validates like registration and refuses taken names") {
@@ -86,64 +56,22 @@ TEST_CASE("updateProfile validates like registration and refuses taken names") {
     signUp(client, "jane");
     auto h = bearer(me.token);
     runScenarios(client,
-                 {
-                     {"nothing given", "PATCH", kUsers + "/updateProfile", kJson, "{}", 400, {}, {}, h},
-                     {"invalid email",
-                      "PATCH",
-                      kUsers + "/updateProfile",
-                      kJson,
-                      R"({"email":"nope"})",
-                      400,
-                      {R"("field":"email")"},
-                      {},
-                      h},
-                     {"bad username",
-                      "PATCH",
-                      kUsers + "/updateProfile",
-                      kJson,
-                      R"({"username":"no way"})",
-                      400,
-                      {R"("field":"username")"},
-                      {},
-                      h},
-                     {"taken username in another case",
-                      "PATCH",
-                      kUsers + "/updateProfile",
-                      kJson,
-                      R"({"username":"JANE"})",
-                      409,
-                      {R"("field":"username")"},
-                      {},
-                      h},
-                     {"taken email",
-                      "PATCH",
-                      kUsers + "/updateProfile",
-                      kJson,
-                      R"({"email":"jane@x.io"})",
-                      409,
-                      {R"("field":"email")"},
-                      {},
-                      h},
-                     {"keeping one's own email is fine",
-                      "PATCH",
-                      kUsers + "/updateProfile",
-                      kJson,
-                      R"({"email":"john_doe@x.io","fullName":" John Doe "})",
-                      200,
-                      {R"("fullName":"John Doe")"},
-                      {},
-                      h},
-                     {"alias update-account",
-                      "PATCH",
-                      kUsers + "/update-account",
-                      kJson,
-                      R"({"username":"Johnny"})",
-                      200,
-                      {R"("username":"johnny")"},
-                      {},
-                      h},
-                     {"not signed in", "PATCH", kUsers + "/updateProfile", kJson, R"({"fullName":"x"})", 401, {}},
-                 });
+        {
+            {"nothing given", "PATCH", kUsers + "/updateProfile", kJson, "{}", 400, {}, {}, h},
+            {"invalid email", "PATCH", kUsers + "/updateProfile", kJson, R"({"email":"nope"})", 400,
+                {R"("field":"email")"}, {}, h},
+            {"bad username", "PATCH", kUsers + "/updateProfile", kJson, R"({"username":"no way"})", 400,
+                {R"("field":"username")"}, {}, h},
+            {"taken username in another case", "PATCH", kUsers + "/updateProfile", kJson, R"({"username":"JANE"})", 409,
+                {R"("field":"username")"}, {}, h},
+            {"taken email", "PATCH", kUsers + "/updateProfile", kJson, R"({"email":"jane@x.io"})", 409,
+                {R"("field":"email")"}, {}, h},
+            {"keeping one's own email is fine", "PATCH", kUsers + "/updateProfile", kJson,
+                R"({"email":"john_doe@x.io","fullName":" John Doe "})", 200, {R"("fullName":"John Doe")"}, {}, h},
+            {"alias update-account", "PATCH", kUsers + "/update-account", kJson, R"({"username":"Johnny"})", 200,
+                {R"("username":"johnny")"}, {}, h},
+            {"not signed in", "PATCH", kUsers + "/updateProfile", kJson, R"({"fullName":"x"})", 401, {}},
+        });
     auto me2 = parseJson(client.Get(kUsers + "/getUser", h)->body)["data"];
     CHECK(me2["username"] == "johnny");
     CHECK(me2["updatedAt"] != me2["createdAt"]);

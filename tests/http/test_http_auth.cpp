@@ -12,8 +12,8 @@ const std::string kUsers = "/api/v1/users";
 const std::string kJson = "application/json";
 
 void registerJohn(httplib::Client& client) {
-    auto res = client.Post(kUsers + "/register",
-                           R"({"username":"john_doe","email":"john@email.com","password":"password123"})", kJson);
+    auto res = client.Post(
+        kUsers + "/register", R"({"username":"john_doe","email":"john@email.com","password":"password123"})", kJson);
     REQUIRE(res);
     REQUIRE(res->status == 201);
 }
@@ -35,83 +35,33 @@ TEST_CASE("POST /login by username, email or identifier, bad credentials look al
     TestServer server(dir.path());
     auto client = server.client();
     registerJohn(client);
-    runScenarios(client, {
-                             {"by username",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"username":"John_Doe","password":"password123"})",
-                              200,
-                              {R"("AccessToken":")", R"("RefreshToken":")", R"("username":"john_doe")",
-                               "User logged in successfully"}},
-                             {"by email",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"email":"JOHN@email.com","password":"password123"})",
-                              200,
-                              {R"("AccessToken":")"}},
-                             {"by identifier (email)",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"identifier":"john@email.com","password":"password123"})",
-                              200,
-                              {R"("AccessToken":")"}},
-                             {"by identifier (username)",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"identifier":"john_doe","password":"password123"})",
-                              200,
-                              {R"("AccessToken":")"}},
-                             {"urlencoded",
-                              "POST",
-                              kUsers + "/login",
-                              "application/x-www-form-urlencoded",
-                              "username=john_doe&password=password123",
-                              200,
-                              {R"("AccessToken":")"}},
-                             {"wrong password",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"username":"john_doe","password":"password124"})",
-                              401,
-                              {R"("message":"Invalid credentials")"},
-                              {"AccessToken"}},
-                             {"unknown user",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"username":"nobody","password":"password123"})",
-                              401,
-                              {R"("message":"Invalid credentials")"},
-                              {"AccessToken"}},
-                             {"missing password",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"username":"john_doe"})",
-                              400,
-                              {R"("field":"password")"}},
-                             {"missing identifier",
-                              "POST",
-                              kUsers + "/login",
-                              kJson,
-                              R"({"password":"password123"})",
-                              400,
-                              {R"("field":"identifier")"}},
-                             // Issue 10 changed this row: multipart is now read (multer's upload.none()),
-                             // so an empty multipart body is a malformed one rather than a 415.
-                             {"a malformed multipart body is 400",
-                              "POST",
-                              kUsers + "/login",
-                              "multipart/form-data; boundary=x",
-                              "--x--",
-                              400,
-                              {"Malformed multipart body"}},
-                         });
+    runScenarios(client,
+        {
+            {"by username", "POST", kUsers + "/login", kJson, R"({"username":"John_Doe","password":"password123"})",
+                200,
+                {R"("AccessToken":")", R"("RefreshToken":")", R"("username":"john_doe")",
+                    "User logged in successfully"}},
+            {"by email", "POST", kUsers + "/login", kJson, R"({"email":"JOHN@email.com","password":"password123"})",
+                200, {R"("AccessToken":")"}},
+            {"by identifier (email)", "POST", kUsers + "/login", kJson,
+                R"({"identifier":"john@email.com","password":"password123"})", 200, {R"("AccessToken":")"}},
+            {"by identifier (username)", "POST", kUsers + "/login", kJson,
+                R"({"identifier":"john_doe","password":"password123"})", 200, {R"("AccessToken":")"}},
+            {"urlencoded", "POST", kUsers + "/login", "application/x-www-form-urlencoded",
+                "username=john_doe&password=password123", 200, {R"("AccessToken":")"}},
+            {"wrong password", "POST", kUsers + "/login", kJson, R"({"username":"john_doe","password":"password124"})",
+                401, {R"("message":"Invalid credentials")"}, {"AccessToken"}},
+            {"unknown user", "POST", kUsers + "/login", kJson, R"({"username":"nobody","password":"password123"})", 401,
+                {R"("message":"Invalid credentials")"}, {"AccessToken"}},
+            {"missing password", "POST", kUsers + "/login", kJson, R"({"username":"john_doe"})", 400,
+                {R"("field":"password")"}},
+            {"missing identifier", "POST", kUsers + "/login", kJson, R"({"password":"password123"})", 400,
+                {R"("field":"identifier")"}},
+            // Issue 10 changed this row: multipart is now read (multer's upload.none()),
+            // so an empty multipart body is a malformed one rather than a 415.
+            {"a malformed multipart body is 400", "POST", kUsers + "/login", "multipart/form-data; boundary=x", "--x--",
+                400, {"Malformed multipart body"}},
+        });
     // Same body for unknown user and wrong password.
     auto wrong = client.Post(kUsers + "/login", R"({"username":"john_doe","password":"password124"})", kJson);
     auto unknown = client.Post(kUsers + "/login", R"({"username":"nobody","password":"password124"})", kJson);
@@ -180,46 +130,24 @@ TEST_CASE("authenticated routes refuse missing, forged, alg=none, expired and lo
     std::string algNone = base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + payload + ".";
     std::string unknownSession = realSigner.sign({userId, "no-such-session", "john_doe", "", now, now + 900});
 
-    runScenarios(
-        client,
+    runScenarios(client,
         {
-            {"valid bearer token",
-             "GET",
-             kUsers + "/getUser",
-             "",
-             "",
-             200,
-             {R"("username":"john_doe")"},
-             {},
-             bearer(token)},
-            {"current-user alias",
-             "GET",
-             kUsers + "/current-user",
-             "",
-             "",
-             200,
-             {R"("username":"john_doe")"},
-             {},
-             bearer(token)},
+            {"valid bearer token", "GET", kUsers + "/getUser", "", "", 200, {R"("username":"john_doe")"}, {},
+                bearer(token)},
+            {"current-user alias", "GET", kUsers + "/current-user", "", "", 200, {R"("username":"john_doe")"}, {},
+                bearer(token)},
             {"no token", "GET", kUsers + "/getUser", "", "", 401, {"Authentication required"}},
             {"not a bearer scheme", "GET", kUsers + "/getUser", "", "", 401, {}, {}, {{"Authorization", "Basic abc"}}},
             {"forged signature", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"}, bearer(forged)},
             {"alg none", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"}, bearer(algNone)},
             {"expired", "GET", kUsers + "/getUser", "", "", 401, {"expired"}, {"john_doe"}, bearer(expired)},
-            {"session that never existed",
-             "GET",
-             kUsers + "/getUser",
-             "",
-             "",
-             401,
-             {},
-             {"john_doe"},
-             bearer(unknownSession)},
+            {"session that never existed", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"},
+                bearer(unknownSession)},
             {"garbage", "GET", kUsers + "/getUser", "", "", 401, {}, {}, bearer("not.a.jwt")},
         });
     REQUIRE(client.Post(kUsers + "/logout", bearer(token))->status == 200);
-    runScenarios(client,
-                 {{"logged-out token", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"}, bearer(token)}});
+    runScenarios(
+        client, {{"logged-out token", "GET", kUsers + "/getUser", "", "", 401, {}, {"john_doe"}, bearer(token)}});
 }
 
 TEST_CASE("failed logins are rate limited per identifier, with Retry-After") {

@@ -90,8 +90,7 @@ TEST_CASE("failed logins are limited per client address too") {
     for (int i = 0; i < 5; ++i)
         CHECK(client
                   .Post("/api/v1/users/login",
-                        R"({"username":"user)" + std::to_string(i) + R"(","password":"password123"})",
-                        "application/json")
+                      R"({"username":"user)" + std::to_string(i) + R"(","password":"password123"})", "application/json")
                   ->status == 401);
     auto limited =
         client.Post("/api/v1/users/login", R"({"username":"fresh","password":"password123"})", "application/json");
@@ -122,9 +121,8 @@ TEST_CASE("parallel wrong passwords for one account get no more 401s than the li
     for (int i = 0; i < 40; ++i)
         guessers.emplace_back([&, i] {
             auto c = server.client();
-            auto res =
-                c.Post("/api/v1/users/login", R"({"username":"target","password":"guess-)" + std::to_string(i) + "\"}",
-                       "application/json");
+            auto res = c.Post("/api/v1/users/login",
+                R"({"username":"target","password":"guess-)" + std::to_string(i) + "\"}", "application/json");
             if (res && res->status == 401)
                 ++unauthorized;
             else if (res && res->status == 429)
@@ -155,7 +153,7 @@ TEST_CASE("a login answered 400 takes back its reserved attempt, a success clear
     auto login = [&](const std::string& password) {
         return client
             .Post("/api/v1/users/login", nlohmann::json{{"username", "careful"}, {"password", password}}.dump(),
-                  "application/json")
+                "application/json")
             ->status;
     };
     CHECK(login("wrong-one") == 401);
@@ -176,8 +174,7 @@ TEST_CASE("an identifier longer than any account's is refused before the limiter
     TestServer server(dir.path(), settings);
     auto client = server.client();
     for (int i = 0; i < 5; ++i) {
-        auto res = client.Post(
-            "/api/v1/users/login",
+        auto res = client.Post("/api/v1/users/login",
             nlohmann::json{{"username", std::string(255 + i * 3000, 'a')}, {"password", "password123"}}.dump(),
             "application/json");
         REQUIRE(res);

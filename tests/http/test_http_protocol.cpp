@@ -66,25 +66,16 @@ TEST_CASE("media paths outside the content-addressed shape are 404") {
     TempDir dir;
     TestServer server(dir.path());
     auto client = server.client();
-    runScenarios(client, {
-                             {"secret file", "GET", "/media/../secret", "", "", 404, {}},
-                             {"encoded traversal", "GET", "/media/%2e%2e/secret", "", "", 404, {}},
-                             {"database", "GET", "/media/../usersvc.db", "", "", 404, {}},
-                             {"well-formed but absent",
-                              "GET",
-                              "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.png",
-                              "",
-                              "",
-                              404,
-                              {}},
-                             {"wrong extension",
-                              "GET",
-                              "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.exe",
-                              "",
-                              "",
-                              404,
-                              {}},
-                         });
+    runScenarios(client,
+        {
+            {"secret file", "GET", "/media/../secret", "", "", 404, {}},
+            {"encoded traversal", "GET", "/media/%2e%2e/secret", "", "", 404, {}},
+            {"database", "GET", "/media/../usersvc.db", "", "", 404, {}},
+            {"well-formed but absent", "GET",
+                "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.png", "", "", 404, {}},
+            {"wrong extension", "GET", "/media/ab/ab00000000000000000000000000000000000000000000000000000000000000.exe",
+                "", "", 404, {}},
+        });
 }
 
 TEST_CASE("CORS: listed origins get credentials and a preflight, others nothing") {
@@ -93,15 +84,15 @@ TEST_CASE("CORS: listed origins get credentials and a preflight, others nothing"
     settings.corsOrigins = {"http://localhost:5173"};
     TestServer server(dir.path(), settings);
     auto client = server.client();
-    auto pre = client.Options("/api/v1/users/login",
-                              {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"}});
+    auto pre = client.Options(
+        "/api/v1/users/login", {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"}});
     REQUIRE(pre);
     CHECK(pre->status == 204);
     CHECK(pre->get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");
     CHECK(pre->get_header_value("Access-Control-Allow-Credentials") == "true");
     CHECK(pre->get_header_value("Access-Control-Allow-Methods").find("POST") != std::string::npos);
-    auto evil = client.Options("/api/v1/users/login",
-                               {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+    auto evil = client.Options(
+        "/api/v1/users/login", {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
     CHECK_FALSE(evil->has_header("Access-Control-Allow-Origin"));
     auto get = client.Get("/api/v1/healthcheck", {{"Origin", "http://localhost:5173"}});
     CHECK(get->get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");

@@ -10,8 +10,8 @@ const std::string kUsers = "/api/v1/users";
 const std::string kJson = "application/json";
 
 nlohmann::json loginJohn(httplib::Client& client) {
-    auto reg = client.Post(kUsers + "/register",
-                           R"({"username":"john_doe","email":"john@email.com","password":"password123"})", kJson);
+    auto reg = client.Post(
+        kUsers + "/register", R"({"username":"john_doe","email":"john@email.com","password":"password123"})", kJson);
     REQUIRE(reg);
     auto res = client.Post(kUsers + "/login", R"({"username":"john_doe","password":"password123"})", kJson);
     REQUIRE(res);
@@ -19,8 +19,8 @@ nlohmann::json loginJohn(httplib::Client& client) {
     return parseJson(res->body)["data"];
 }
 
-httplib::Result refreshWithBody(httplib::Client& client, const std::string& token,
-                                const std::string& path = "/refreshToken") {
+httplib::Result refreshWithBody(
+    httplib::Client& client, const std::string& token, const std::string& path = "/refreshToken") {
     return client.Post(kUsers + path, nlohmann::json{{"refreshToken", token}}.dump(), kJson);
 }
 } // namespace
@@ -52,20 +52,10 @@ TEST_CASE("refresh from the JSON body or the cookie rotates the refresh token") 
 
     runScenarios(client, {
                              {"no token", "POST", kUsers + "/refreshToken", "", "", 401, {"Refresh token required"}},
-                             {"unknown token",
-                              "POST",
-                              kUsers + "/refreshToken",
-                              kJson,
-                              R"({"refreshToken":"nope"})",
-                              401,
-                              {"Invalid refresh token"}},
-                             {"wrong type",
-                              "POST",
-                              kUsers + "/refreshToken",
-                              kJson,
-                              R"({"refreshToken":42})",
-                              400,
-                              {R"("field":"refreshToken")"}},
+                             {"unknown token", "POST", kUsers + "/refreshToken", kJson, R"({"refreshToken":"nope"})",
+                                 401, {"Invalid refresh token"}},
+                             {"wrong type", "POST", kUsers + "/refreshToken", kJson, R"({"refreshToken":42})", 400,
+                                 {R"("field":"refreshToken")"}},
                          });
 }
 

@@ -24,12 +24,11 @@ struct Scenario {
 };
 
 // Never in any response: bcrypt hashes and password fields.
-inline const std::vector<std::string> kSecretsNeverShown = {"$2b$", "$2a$", "\"password\":", "passwordHash",
-                                                            "refresh_hash"};
+inline const std::vector<std::string> kSecretsNeverShown = {
+    "$2b$", "$2a$", "\"password\":", "passwordHash", "refresh_hash"};
 
 inline httplib::Result send(httplib::Client& client, const std::string& method, const std::string& path,
-                            const std::string& contentType, const std::string& body,
-                            const httplib::Headers& headers = {}) {
+    const std::string& contentType, const std::string& body, const httplib::Headers& headers = {}) {
     if (method == "GET") return client.Get(path, headers);
     if (method == "DELETE") return client.Delete(path, headers, body, contentType);
     if (method == "PUT") return client.Put(path, headers, body, contentType);
@@ -50,14 +49,13 @@ struct Account {
 
 // Registers `name` (email name@x.io, password password123) and logs in.
 inline Account signUp(httplib::Client& client, const std::string& name) {
-    auto reg =
-        client.Post("/api/v1/users/register",
-                    nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
-                    "application/json");
+    auto reg = client.Post("/api/v1/users/register",
+        nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
+        "application/json");
     REQUIRE(reg);
     REQUIRE_MESSAGE(reg->status == 201, reg->body);
     auto res = client.Post("/api/v1/users/login",
-                           nlohmann::json{{"username", name}, {"password", "password123"}}.dump(), "application/json");
+        nlohmann::json{{"username", name}, {"password", "password123"}}.dump(), "application/json");
     REQUIRE(res);
     REQUIRE(res->status == 200);
     auto data = nlohmann::json::parse(res->body)["data"];

@@ -45,7 +45,7 @@ std::size_t countFiles(const std::filesystem::path& dir);
 class TestServer {
 public:
     explicit TestServer(const std::filesystem::path& dataDir, http::ServerSettings settings = {},
-                        std::function<void(CoreSettings&)> adjust = {});
+        std::function<void(CoreSettings&)> adjust = {});
     ~TestServer();
     int port() const { return port_; }
     std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }

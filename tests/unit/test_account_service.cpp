@@ -8,8 +8,8 @@
 using namespace usersvc;
 
 namespace {
-RegistrationInput input(const std::string& username, const std::string& email,
-                        const std::string& password = "password123") {
+RegistrationInput input(
+    const std::string& username, const std::string& email, const std::string& password = "password123") {
     RegistrationInput in;
     in.username = username;
     in.email = email;

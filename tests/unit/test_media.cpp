@@ -101,8 +101,7 @@ TEST_CASE("only references of the published shape resolve") {
     CHECK(media.resolve(ref));
     test::writeFile(dir.path() / "secret", "do not serve");
     for (std::string bad : std::vector<std::string>{std::string("../secret"), std::string("ab/../../secret"),
-                                                    ref.substr(0, ref.size() - 3) + "png", "00" + ref.substr(2),
-                                                    ref + "/", "/" + ref, std::string("")}) {
+             ref.substr(0, ref.size() - 3) + "png", "00" + ref.substr(2), ref + "/", "/" + ref, std::string("")}) {
         CAPTURE(bad);
         CHECK_FALSE(media.resolve(bad));
     }

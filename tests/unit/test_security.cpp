@@ -45,7 +45,7 @@ TEST_CASE("SHA-256 and HMAC-SHA-256 match published vectors") {
 
 TEST_CASE("base64url round-trips and refuses other alphabets and padding") {
     for (std::string s :
-         std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)})
+        std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)})
         CHECK(base64UrlDecode(base64UrlEncode(s)) == s);
     CHECK(base64UrlEncode("\xfb\xff") == "-_8");
     CHECK_FALSE(base64UrlDecode("Zm9v="));
@@ -134,7 +134,7 @@ TEST_CASE("forged, tampered, expired and alg=none tokens are refused") {
     }
     SUBCASE("malformed") {
         for (std::string bad :
-             std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "...", header + "." + header + "."})
+            std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "...", header + "." + header + "."})
             expectRefused(signer, bad, now);
     }
     SUBCASE("wrong issuer, correctly signed") {
