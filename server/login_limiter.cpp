@@ -24,11 +24,14 @@ std::int64_t LoginLimiter::blockedFor(const std::string& key, int limit, std::in
     return (end - now + 999) / 1000;
 }
 
-std::int64_t LoginLimiter::retryAfter(const std::string& identifier, const std::string& address) {
-    std::lock_guard lock(mutex_);
-    std::int64_t now = nowMs();
+std::int64_t LoginLimiter::waitLocked(const std::string& identifier, const std::string& address, std::int64_t now) {
     return std::max(
         blockedFor("i:" + identifier, limits_.perIdentifier, now), blockedFor("a:" + address, limits_.perAddress, now));
+}
+
+std::int64_t LoginLimiter::retryAfter(const std::string& identifier, const std::string& address) {
+    std::lock_guard lock(mutex_);
+    return waitLocked(identifier, address, nowMs());
 }
 
 void LoginLimiter::bump(const std::string& key, std::int64_t now) {
@@ -37,20 +40,10 @@ void LoginLimiter::bump(const std::string& key, std::int64_t now) {
     ++w.failures;
 }
 
-void LoginLimiter::recordFailure(const std::string& identifier, const std::string& address) {
-    std::lock_guard lock(mutex_);
-    std::int64_t now = nowMs();
-    if (windows_.size() + 2 > limits_.maxKeys) sweep(now);
-    bump("i:" + identifier, now);
-    bump("a:" + address, now);
-}
-
 std::int64_t LoginLimiter::reserveAttempt(const std::string& identifier, const std::string& address) {
     std::lock_guard lock(mutex_);
     std::int64_t now = nowMs();
-    std::int64_t wait = std::max(
-        blockedFor("i:" + identifier, limits_.perIdentifier, now), blockedFor("a:" + address, limits_.perAddress, now));
-    if (wait > 0) return wait;
+    if (auto wait = waitLocked(identifier, address, now); wait > 0) return wait;
     if (windows_.size() + 2 > limits_.maxKeys) sweep(now);
     bump("i:" + identifier, now);
     bump("a:" + address, now);

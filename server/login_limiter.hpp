@@ -26,7 +26,6 @@ public:
 
     // Seconds until the caller may try again, or 0 when it may try now.
     std::int64_t retryAfter(const std::string& identifier, const std::string& address);
-    void recordFailure(const std::string& identifier, const std::string& address);
 
     // Counts an attempt as failed before its password is checked, in one step
     // with the check, so that concurrent attempts cannot all pass a check made
@@ -46,6 +45,7 @@ private:
         int failures = 0;
     };
     std::int64_t blockedFor(const std::string& key, int limit, std::int64_t now);
+    std::int64_t waitLocked(const std::string& identifier, const std::string& address, std::int64_t now);
     void bump(const std::string& key, std::int64_t now);
     void unbump(const std::string& key);
     void sweep(std::int64_t now);

@@ -103,9 +103,9 @@ TEST_CASE("a flood of random identifiers cannot grow the limiter without bound")
     limits.maxKeys = 1000;
     http::LoginLimiter limiter(limits);
     for (int i = 0; i < 20000; ++i)
-        limiter.recordFailure("random-" + std::to_string(i), "10.0.0." + std::to_string(i % 250));
+        limiter.reserveAttempt("random-" + std::to_string(i), "10.0.0." + std::to_string(i % 250));
     CHECK(limiter.trackedKeys() <= 1000);
-    limiter.recordFailure("victim", "127.0.0.1");
+    limiter.reserveAttempt("victim", "127.0.0.1");         // counted as a failure
     CHECK(limiter.retryAfter("victim", "127.0.0.1") == 0); // one failure is not a block
 }
 
