@@ -62,6 +62,23 @@ void sendError(httplib::Response& res, int status, const std::string& message, c
             {"errors", std::move(errors)}});
 }
 
+void closeAfterResponse(httplib::Response& res) {
+    auto body = std::make_shared<std::string>(std::move(res.body));
+    res.body.clear();
+    std::string type = res.get_header_value("Content-Type");
+    res.headers.erase("Content-Type"); // set_content_provider adds it again
+    res.set_header("Connection", "close");
+    res.set_content_provider(body->size(), type, [body](size_t offset, size_t, httplib::DataSink& sink) {
+        sink.write(body->data() + offset, body->size() - offset);
+        return false;
+    });
+}
+
+void sendErrorAndClose(httplib::Response& res, int status, const std::string& message) {
+    sendError(res, status, message);
+    closeAfterResponse(res);
+}
+
 void sendError(httplib::Response& res, const Error& error) {
     int status = statusFor(error.code);
     if (status >= 500) {
@@ -76,7 +93,7 @@ void installErrorEnvelopes(httplib::Server& server) {
     // 414, unknown method) get the JSON envelope too.
     server.set_error_handler(
         httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
             int status = res.status;
             if (status == 400 && (req.method == "CONNECT" || req.method == "TRACE")) status = 405;
             sendError(res, status, reasonPhrase(status));

@@ -4,6 +4,7 @@
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
 #include "envelope.hpp"
+#include "framing.hpp"
 #include "security/crypto.hpp"
 #include "security_headers.hpp"
 #include "services/core.hpp"
@@ -102,6 +103,17 @@ void HttpServer::configure() {
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         beginRequest();
         res.set_header("X-Request-Id", requestIdFor(req));
+        // cpp-httplib hands this hook a const view of its own, non-const Request;
+        // this is the one place usersvc edits it, before anything reads the body.
+        auto& request = const_cast<httplib::Request&>(req);
+        if (auto problem = framingProblem(request)) {
+            // cpp-httplib writes no body for HEAD, so the failing provider that
+            // closes the connection would never run: answered as GET instead.
+            if (request.method == "HEAD") request.method = "GET";
+            sendErrorAndClose(res, 400, *problem);
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        normalizeMediaType(request);
         return cors_.answerPreflight(req, res, router_) ? httplib::Server::HandlerResponse::Handled
                                                         : httplib::Server::HandlerResponse::Unhandled;
     });

@@ -24,7 +24,8 @@ std::string RequestBody::contentType() const {
 
 // A read stopped at the hard limit (chunked bodies), or refused by httplib for a
 // larger Content-Length, is 413; any other failed read is a malformed body.
-void RequestBody::throwIfFailed(bool ok, bool tooLarge, const char* malformed) const {
+void RequestBody::throwIfFailed(bool ok, bool tooLarge, const char* malformed) {
+    if (!ok) stoppedEarly_ = true;
     if (tooLarge || (!ok && req_.get_header_value_count("Content-Length") &&
                         req_.get_header_value<uint64_t>("Content-Length") > hardLimit_))
         throw Error(Code::TooLarge, "Request body too large");
@@ -39,7 +40,7 @@ void RequestBody::consume(const std::function<bool(const char*, std::size_t)>& s
     bool ok = (*reader_)([&](const char* data, std::size_t n) {
         total += n;
         // Past the hard limit (only reachable with chunked bodies: httplib refuses a
-        // larger Content-Length itself) stop reading; the connection is then unusable.
+        // larger Content-Length itself) stop reading; the connection is then closed.
         if (total > hardLimit_) {
             tooLarge = true;
             return false;

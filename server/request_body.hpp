@@ -30,15 +30,21 @@ public:
     // Reads and discards what is left (bounded by the hard limit).
     void drain();
 
+    // False when a read stopped before the body's end (a malformed multipart
+    // body, a chunked body past the hard limit): the bytes left on the
+    // connection are not a request, so the connection must be closed.
+    bool readToEnd() const { return !stoppedEarly_; }
+
 private:
     void consume(const std::function<bool(const char*, std::size_t)>& sink);
-    void throwIfFailed(bool ok, bool tooLarge, const char* malformed) const;
+    void throwIfFailed(bool ok, bool tooLarge, const char* malformed);
 
     const httplib::Request& req_;
     const httplib::ContentReader* reader_;
     std::size_t hardLimit_;
     bool present_ = false;
     bool consumed_ = false;
+    bool stoppedEarly_ = false;
 };
 
 } // namespace usersvc::http

@@ -138,6 +138,7 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res, const
     int status = res.status;
     body.drain();
     res.status = status;
+    if (!body.readToEnd()) closeAfterResponse(res);
 }
 
 } // namespace usersvc::http

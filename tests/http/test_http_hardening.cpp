@@ -2,8 +2,6 @@
 #include "login_limiter.hpp"
 #include "scenario.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,16 +12,6 @@ using namespace usersvc;
 using namespace usersvc::test;
 
 namespace {
-int connectTo(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    return fd;
-}
-
 double medianMs(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
@@ -38,7 +26,7 @@ TEST_CASE("slow-loris clients holding every worker do not stop others being serv
     TestServer server(dir.path(), settings);
     std::vector<int> slow;
     for (int i = 0; i < 40; ++i) {
-        int fd = connectTo(server.port());
+        int fd = connectLoopback(server.port());
         std::string partial = "POST /api/v1/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
         REQUIRE(::write(fd, partial.data(), partial.size()) == static_cast<ssize_t>(partial.size()));
         slow.push_back(fd);

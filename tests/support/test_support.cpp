@@ -3,10 +3,13 @@
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -254,6 +257,49 @@ std::vector<std::string> setCookiesOf(const httplib::Response& res) {
     for (const auto& [name, value] : res.headers)
         if (name == "Set-Cookie") out.push_back(value);
     return out;
+}
+
+int connectLoopback(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port) + " failed");
+    }
+    return fd;
+}
+
+std::size_t RawReply::responses() const {
+    std::size_t count = 0;
+    for (auto at = bytes.find("HTTP/1.1 "); at != std::string::npos; at = bytes.find("HTTP/1.1 ", at + 1))
+        if (at == 0 || bytes[at - 1] == '\n' || bytes[at - 1] == '}') ++count;
+    return count;
+}
+
+RawReply rawExchange(int port, const std::string& request, int quietMs) {
+    int fd = connectLoopback(port);
+    for (std::size_t sent = 0; sent < request.size();) {
+        ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break; // the server may close early; what it answered is still read
+        sent += static_cast<std::size_t>(n);
+    }
+    RawReply reply;
+    char buffer[65536];
+    pollfd pfd{fd, POLLIN, 0};
+    while (::poll(&pfd, 1, quietMs) > 0) {
+        ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0) {
+            reply.closedByServer = true;
+            break;
+        }
+        reply.bytes.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return reply;
 }
 
 } // namespace usersvc::test

@@ -89,6 +89,19 @@ private:
 
 nlohmann::json parseJson(const std::string& body);
 
+// A plain TCP connection to 127.0.0.1:port (the fd), for bytes no HTTP client sends.
+int connectLoopback(int port);
+
+// What came back on a raw connection: every byte until the server closed it or
+// `quietMs` passed without any, and which of the two happened.
+struct RawReply {
+    std::string bytes;
+    bool closedByServer = false;
+    // The number of HTTP responses in `bytes` (status lines).
+    std::size_t responses() const;
+};
+RawReply rawExchange(int port, const std::string& request, int quietMs = 1000);
+
 // Store fixtures: a user named `name` (email name@example.com, a cost-4-shaped
 // hash) and a session of `userId`, and a user inserted in its own transaction.
 UserRecord sampleUser(const std::string& name);

@@ -1,0 +1,21 @@
+#pragma once
+// Request framing checked before routing (issue 12, finding 3). cpp-httplib 0.11
+// frames a body by Content-Length unless Transfer-Encoding is exactly "chunked",
+// never reads a body on GET/HEAD/OPTIONS, and compares "multipart/form-data"
+// case-sensitively; each of these let the rest of a body run as a second request.
+#include <httplib.h>
+
+#include <optional>
+#include <string>
+
+namespace usersvc::http {
+
+// Why this request's framing is ambiguous (the 400's message), or nothing. Such a
+// request is answered without reading its body and its connection is closed.
+std::optional<std::string> framingProblem(const httplib::Request& req);
+
+// Lowercases the media type of Content-Type in place, so that cpp-httplib's
+// case-sensitive multipart test agrees with usersvc's case-insensitive one.
+void normalizeMediaType(httplib::Request& req);
+
+} // namespace usersvc::http
