@@ -11,7 +11,9 @@ void recordAccess(const httplib::Request& req, const httplib::Response& res, boo
     const auto& state = currentRequest();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - state.start).count();
     if (metrics) metrics->recordRequest(req.method, state.matchedRoute, res.status, ms / 1000);
-    if (accessLog) logAccess(req.method, req.path, res.status, ms, res.body.size(), requestIdOf(res));
+    if (accessLog)
+        logAccess(req.method, req.path, res.status, ms, res.body.empty() ? res.content_length_ : res.body.size(),
+            requestIdOf(res));
     // Answers cpp-httplib makes itself (a bad request line) skip the pre-routing
     // hook: they must not inherit this request's route.
     beginRequest();

@@ -114,6 +114,9 @@ void HttpServer::configure() {
             return httplib::Server::HandlerResponse::Handled;
         }
         normalizeMediaType(request);
+        // cpp-httplib would cut any body to a Range it parsed, whatever the
+        // status; only the media route serves ranges, and reads the header itself.
+        request.ranges.clear();
         return cors_.answerPreflight(req, res, router_) ? httplib::Server::HandlerResponse::Handled
                                                         : httplib::Server::HandlerResponse::Unhandled;
     });

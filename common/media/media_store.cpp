@@ -182,6 +182,36 @@ std::optional<fs::path> MediaStore::resolve(std::string_view reference) const {
     return file;
 }
 
+StoredImage::StoredImage(int fd, ImageKind kind, std::uint64_t size, std::string digest)
+    : fd_(fd), kind_(kind), size_(size), digest_(std::move(digest)) {}
+
+StoredImage::~StoredImage() {
+    ::close(fd_);
+}
+
+std::size_t StoredImage::readAt(std::uint64_t offset, char* buffer, std::size_t n) const {
+    for (;;) {
+        ssize_t got = ::pread(fd_, buffer, n, static_cast<off_t>(offset));
+        if (got >= 0) return static_cast<std::size_t>(got);
+        if (errno != EINTR) return 0;
+    }
+}
+
+std::shared_ptr<const StoredImage> MediaStore::open(std::string_view reference) const {
+    auto kind = kindOfReference(reference);
+    if (!kind) return nullptr;
+    fs::path file = dir_ / std::string(reference);
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return nullptr;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return nullptr;
+    }
+    return std::make_shared<const StoredImage>(
+        fd, *kind, static_cast<std::uint64_t>(st.st_size), std::string(reference.substr(3, 64)));
+}
+
 void MediaStore::remove(std::string_view reference) const {
     if (!kindOfReference(reference)) return;
     ::unlink((dir_ / std::string(reference)).c_str());

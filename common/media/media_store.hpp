@@ -59,6 +59,29 @@ private:
     bool createdFinal_ = false;
 };
 
+// A published image opened for serving. Reads go through its descriptor, so it
+// stays whole while it is streamed even if its name is removed meanwhile.
+class StoredImage {
+public:
+    StoredImage(int fd, ImageKind kind, std::uint64_t size, std::string digest);
+    ~StoredImage();
+    StoredImage(const StoredImage&) = delete;
+    StoredImage& operator=(const StoredImage&) = delete;
+
+    ImageKind kind() const { return kind_; }
+    std::uint64_t size() const { return size_; }
+    // The SHA-256 of the content, which names it: a strong validator (ETag).
+    const std::string& digest() const { return digest_; }
+    // Up to `n` bytes at `offset`; 0 at the end or on a read error.
+    std::size_t readAt(std::uint64_t offset, char* buffer, std::size_t n) const;
+
+private:
+    int fd_;
+    ImageKind kind_;
+    std::uint64_t size_;
+    std::string digest_;
+};
+
 class MediaStore {
 public:
     MediaStore(std::filesystem::path mediaDir, std::size_t maxBytes);
@@ -70,6 +93,8 @@ public:
     // The file behind a reference of the exact published shape, if it exists.
     std::optional<std::filesystem::path> resolve(std::string_view reference) const;
     static std::optional<ImageKind> kindOfReference(std::string_view reference);
+    // The published image behind a reference of the exact shape, opened; null if none.
+    std::shared_ptr<const StoredImage> open(std::string_view reference) const;
 
     // Deletes a published file (call under the store's write lock, once no user
     // references it). References of another shape are ignored.

@@ -7,11 +7,27 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 
 using namespace usersvc;
 using namespace usersvc::test;
 
 namespace {
+// This process's resident memory, from /proc (the in-process server's included).
+long residentKiB() {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    long value = 0;
+    while (status >> key) {
+        if (key == "VmRSS:") {
+            status >> value;
+            return value;
+        }
+        status.ignore(1 << 12, '\n');
+    }
+    return 0;
+}
+
 double medianMs(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
@@ -173,4 +189,38 @@ TEST_CASE("an identifier longer than any account's is refused before the limiter
         client.Post("/api/v1/users/login", R"({"username":"nobody","password":"password123"})", "application/json");
     REQUIRE(normal);
     CHECK(normal->status == 401); // the address has its whole budget left
+}
+
+TEST_CASE("media downloads stream from disk: clients that never read do not each hold a copy of the image") {
+    // Issue 12, finding 6: each download was copied whole into memory, so 300
+    // clients that did not read took RSS to 1.8 GB.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.threads = 48;
+    settings.maxConnections = 64;
+    TestServer server(dir.path(), settings, [](CoreSettings& core) { core.maxUploadBytes = 8 << 20; });
+    std::string image = pngBytes();
+    image.resize(4 << 20, 'x');
+    auto staged = server.core().media().stage("avatar");
+    staged->append(image.data(), image.size());
+    staged->publish();
+    const std::string request = "GET /media/" + staged->reference() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+    long before = residentKiB();
+    std::vector<int> stalled;
+    for (int i = 0; i < 40; ++i) {
+        int fd = connectLoopback(server.port());
+        REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+        stalled.push_back(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    long grown = residentKiB() - before;
+    for (int fd : stalled)
+        ::close(fd);
+    // 40 copies would be 160 MiB; streaming holds one 64 KiB chunk per client.
+    CHECK_MESSAGE(grown < 40 * 1024, "RSS grew by " << grown << " KiB");
+    // And a client that does read gets every byte.
+    auto res = server.client().Get("/media/" + staged->reference());
+    REQUIRE(res);
+    CHECK(res->body == image);
 }
