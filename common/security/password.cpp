@@ -61,18 +61,35 @@ std::string PasswordHasher::hash(std::string_view password) {
 }
 
 bool PasswordHasher::verify(std::string_view password, std::string_view storedHash) {
-    if (costOf(storedHash) == 0) return false;
+    int storedCost = costOf(storedHash);
     std::string computed;
-    if (!runCrypt(password, storedHash, &computed)) return false;
-    return constantTimeEquals(computed, storedHash);
+    bool ok = storedCost != 0 && runCrypt(password, storedHash, &computed) && constantTimeEquals(computed, storedHash);
+    if (!ok) padFailedCheck(password, storedCost);
+    return ok;
 }
 
 void PasswordHasher::verifyDummy(std::string_view password) {
+    checkAtCost(password, cost_);
+}
+
+void PasswordHasher::checkAtCost(std::string_view password, int cost) {
     // Any well-formed hash costs the same to check; this salt is fixed and public.
     char setting[64];
-    std::snprintf(setting, sizeof setting, "$2b$%02d$usersvcDummySaltForUne", cost_);
+    std::snprintf(setting, sizeof setting, "$2b$%02d$usersvcDummySaltForUne", cost);
     std::string ignored;
     runCrypt(password, setting, &ignored);
+}
+
+void PasswordHasher::padFailedCheck(std::string_view password, int spentCost) {
+    if (spentCost >= cost_) return;
+    if (spentCost < kMinBcryptCost) {
+        checkAtCost(password, cost_);
+        return;
+    }
+    // bcrypt at cost k runs 2^k key expansions, and 2^C = 2^L + (2^L + 2^(L+1) + ...
+    // + 2^(C-1)): checks at costs L..C-1 top a cost-L check up to one at cost C.
+    for (int cost = spentCost; cost < cost_; ++cost)
+        checkAtCost(password, cost);
 }
 
 int PasswordHasher::costOf(std::string_view h) {

@@ -25,7 +25,9 @@ public:
     std::string hash(std::string_view password);
 
     // True when `password` matches `storedHash` ($2a$, $2b$ or $2y$). A malformed
-    // hash verifies as false.
+    // hash verifies as false. A false answer takes at least as long as a check at
+    // the configured cost, whatever cost the stored hash was made at (an imported
+    // $2b$10$ on a cost-12 server), so timing cannot tell such accounts apart.
     bool verify(std::string_view password, std::string_view storedHash);
 
     // Spends the time of one verify at the configured cost and returns nothing,
@@ -40,6 +42,9 @@ public:
 
 private:
     bool runCrypt(std::string_view password, std::string_view setting, std::string* out);
+    void checkAtCost(std::string_view password, int cost);
+    // Tops up a failed check that ran at `spentCost` (0: none ran) to the configured cost.
+    void padFailedCheck(std::string_view password, int spentCost);
 
     int cost_;
     std::unique_ptr<std::counting_semaphore<1024>> slots_;
