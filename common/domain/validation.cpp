@@ -9,21 +9,34 @@ bool isSpace(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-// Counts code points of valid UTF-8; returns nothing for invalid UTF-8.
+// Counts code points of well-formed UTF-8 (RFC 3629, Unicode table 3-7): no
+// overlong forms, no surrogates, nothing above U+10FFFF. Nothing for anything else.
 std::optional<std::size_t> utf8Length(std::string_view s) {
     std::size_t count = 0;
-    for (std::size_t i = 0; i < s.size();) {
+    for (std::size_t i = 0; i < s.size(); ++count) {
         auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
         if (len == 0 || i + len > s.size()) return std::nullopt;
-        for (std::size_t k = 1; k < len; ++k)
+        // The second byte's range depends on the first; the rest are 80..BF.
+        auto second = static_cast<unsigned char>(s[i + 1]);
+        unsigned char low = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+        unsigned char high = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+        if (second < low || second > high) return std::nullopt;
+        for (std::size_t k = 2; k < len; ++k)
             if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
         i += len;
-        ++count;
     }
     return count;
 }
 } // namespace
+
+bool isValidUtf8(std::string_view s) {
+    return utf8Length(s).has_value();
+}
 
 std::string trim(std::string_view s) {
     std::size_t b = 0, e = s.size();
@@ -32,6 +45,13 @@ std::string trim(std::string_view s) {
     while (e > b && isSpace(s[e - 1]))
         --e;
     return std::string(s.substr(b, e - b));
+}
+
+std::string asciiOnly(std::string_view s, std::size_t maxBytes) {
+    std::string out(s.substr(0, maxBytes));
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) > 0x7f) c = '?';
+    return out;
 }
 
 std::string toLower(std::string_view s) {

@@ -73,7 +73,14 @@ void AccountService::checkLoginInput(const LoginInput& in) const {
         errors.push_back({in.identifierField, "Username or email is required"});
     else if (in.identifier.value.size() > kMaxEmailBytes) // no username or e-mail is longer
         errors.push_back({in.identifierField, "At most " + std::to_string(kMaxEmailBytes) + " characters"});
-    if (in.password.empty()) errors.push_back({"password", "Password is required"});
+    else if (!isValidUtf8(in.identifier.value))
+        errors.push_back({in.identifierField, "Must be valid UTF-8"});
+    // Registration refuses what bcrypt would not read (past 72 bytes), so no
+    // account has such a password: refused here too rather than cut silently.
+    if (in.password.empty())
+        errors.push_back({"password", "Password is required"});
+    else if (in.password.size() > kMaxPasswordBytes)
+        errors.push_back({"password", "At most " + std::to_string(kMaxPasswordBytes) + " bytes"});
     throwIfInvalid(errors);
 }
 
@@ -105,14 +112,15 @@ IssuedSession AccountService::openSession(const User& user, const ClientInfo& cl
     session.refreshHash = sha256Hex(refreshToken);
     session.createdAtMs = session.lastUsedAtMs = now;
     session.expiresAtMs = now + settings_.refreshTtlSeconds * 1000;
-    session.userAgent = client.userAgent.substr(0, 512);
-    session.clientAddress = client.address.substr(0, 64);
-    store_.createSession(session);
+    session.userAgent = asciiOnly(client.userAgent, 512);
+    session.clientAddress = asciiOnly(client.address, 64);
 
     IssuedSession issued;
+    // Signed before the row exists: a token that cannot be made leaves no session.
+    issued.accessToken = signAccessToken(user, session.id, now);
+    store_.createSession(session);
     issued.user = user;
     issued.sessionId = session.id;
-    issued.accessToken = signAccessToken(user, session.id, now);
     issued.refreshToken = std::move(refreshToken);
     issued.accessTtlSeconds = settings_.accessTtlSeconds;
     issued.refreshTtlSeconds = settings_.refreshTtlSeconds;
@@ -152,8 +160,8 @@ IssuedSession AccountService::refresh(std::string_view refreshToken, const Clien
         next.refreshHash = sha256Hex(issued.refreshToken);
         next.lastUsedAtMs = now;
         next.expiresAtMs = now + settings_.refreshTtlSeconds * 1000;
-        next.userAgent = client.userAgent.substr(0, 512);
-        next.clientAddress = client.address.substr(0, 64);
+        next.userAgent = asciiOnly(client.userAgent, 512);
+        next.clientAddress = asciiOnly(client.address, 64);
         nlohmann::json replay = {{"a", issued.accessToken}, {"r", issued.refreshToken}};
         next.replaySealed = sealer_.seal(replay.dump());
         if (store_.rotateRefresh(session->id, hash, next)) return issued;

@@ -251,3 +251,22 @@ TEST_CASE("control characters in a User-Agent are escaped in the sessions listin
     CHECK(shown.out.find('\x07') == std::string::npos);
     CHECK(shown.out.find("evil\\x1b[2J\\x07 agent") != std::string::npos);
 }
+
+TEST_CASE("malformed UTF-8 in CLI arguments and on stdin is exit 2 with one line, and stores nothing") {
+    // Issue 12, finding 4: an overlong form or a surrogate in --full-name was stored.
+    TempDir dir;
+    std::string data = dir.path().string();
+    for (std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80"}) {
+        auto name = runProcess({kBinary, "register", "--data-dir", data, "--bcrypt-cost", "4", "--username", "utf_a",
+                                   "--email", "a@x.io", "--full-name", "Ann " + bad, "--password-stdin"},
+            "password123\n");
+        CHECK(name.exitCode == 2);
+        CHECK(name.err.find("fullName") != std::string::npos);
+        CHECK(std::count(name.err.begin(), name.err.end(), '\n') == 1);
+        auto password = runProcess({kBinary, "register", "--data-dir", data, "--bcrypt-cost", "4", "--username",
+                                       "utf_b", "--email", "b@x.io", "--password-stdin"},
+            "password" + bad + "\n");
+        CHECK(password.exitCode == 2);
+    }
+    CHECK(userLines(data).empty());
+}

@@ -1,8 +1,10 @@
 #include "domain/clock.hpp"
 #include "scenario.hpp"
 #include "security/crypto.hpp"
+#include "security/password.hpp"
 #include "security/secret.hpp"
 #include "security/token.hpp"
+#include "storage/sqlite_store.hpp"
 
 using namespace usersvc;
 using namespace usersvc::test;
@@ -172,4 +174,39 @@ TEST_CASE("failed logins are rate limited per identifier, with Retry-After") {
     CHECK(parseJson(limited->body)["success"] == false);
     // Other identifiers are not affected.
     CHECK(client.Post(kUsers + "/login", R"({"username":"someone","password":"password123"})", kJson)->status == 401);
+}
+
+TEST_CASE("login refuses a password longer than registration allows: 400, not a silent cut at 72 bytes") {
+    // Issue 12, finding 10: bcrypt reads 72 bytes, so a longer password logged
+    // in with anything after byte 72.
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    signUp(client, "longpw");
+    auto res = client.Post(kUsers + "/login",
+        nlohmann::json{{"username", "longpw"}, {"password", "password123" + std::string(62, 'x')}}.dump(), kJson);
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(res->body.find(R"("field":"password")") != std::string::npos);
+}
+
+TEST_CASE("an account whose access token cannot be signed gets no session row") {
+    // Issue 12, finding 4: a store written before UTF-8 was checked strictly can
+    // hold an e-mail no token can carry; each login then left an open session.
+    TempDir dir;
+    {
+        SqliteStore store(dir.path() / "usersvc.db");
+        auto legacy = sampleUser("legacy");
+        legacy.email = "legacy\xC0\xAF@x.io";
+        legacy.passwordHash = PasswordHasher(4).hash("password123");
+        insertUser(store, legacy);
+    }
+    TestServer server(dir.path());
+    auto client = server.client();
+    for (int i = 0; i < 3; ++i) {
+        auto res = client.Post(kUsers + "/login", R"({"username":"legacy","password":"password123"})", kJson);
+        REQUIRE(res);
+        CHECK(res->status == 500);
+    }
+    CHECK(server.core().status().openSessions() == 0);
 }

@@ -189,3 +189,33 @@ TEST_CASE("--require-avatar makes Avatar mandatory") {
     parts.push_back({"Avatar", pngBytes(), "a.png", "image/png"});
     CHECK(client.Post(kRegister, parts)->status == 201);
 }
+
+TEST_CASE("malformed UTF-8 in urlencoded, multipart and login input is a 400 that stores nothing") {
+    // Issue 12, finding 4: an overlong '/' (C0 AF), a surrogate (ED A0 80) or a
+    // code point past U+10FFFF (F4 90 80 80) was stored as sent.
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    const std::string form = "application/x-www-form-urlencoded";
+    for (std::string bad : {"%C0%AF", "%ED%A0%80", "%F4%90%80%80"}) {
+        CAPTURE(bad);
+        auto name =
+            client.Post(kRegister, "username=utf_a&email=a%40x.io&password=password123&fullName=Ann" + bad, form);
+        REQUIRE(name);
+        CHECK(name->status == 400);
+        CHECK(name->body.find(R"("field":"fullName")") != std::string::npos);
+        auto email = client.Post(kRegister, "username=utf_b&email=b" + bad + "%40x.io&password=password123", form);
+        REQUIRE(email);
+        CHECK(email->status == 400);
+        CHECK(email->body.find(R"("field":"email")") != std::string::npos);
+        auto login = client.Post("/api/v1/users/login", "email=b" + bad + "%40x.io&password=password123", form);
+        REQUIRE(login);
+        CHECK(login->status == 400);
+    }
+    auto parts = registrationParts("utf_c", "c@x.io");
+    parts[3].content = "Ann \xED\xA0\x80";
+    auto multipart = client.Post(kRegister, parts);
+    REQUIRE(multipart);
+    CHECK(multipart->status == 400);
+    CHECK(userCount(server) == 0);
+}

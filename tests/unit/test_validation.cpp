@@ -110,3 +110,23 @@ TEST_CASE("ids are 24 lowercase hex, time-ordered and distinct") {
     CHECK_FALSE(isObjectId("6743F0C2A1B2C3D4E5F60718"));
     CHECK_FALSE(isObjectId("6743f0c2a1b2c3d4e5f6071"));
 }
+
+TEST_CASE("UTF-8 is checked strictly: overlong forms, surrogates and code points past U+10FFFF are refused") {
+    // Issue 12, finding 4: these were stored, and the account then failed every login.
+    for (std::string bad : {"\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF", "\xE0\x9F\xBF", "\xF0\x80\x80\xAF",
+             "\xF0\x8F\xBF\xBF", "\xED\xA0\x80", "\xED\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
+             "\xF7\xBF\xBF\xBF", "\xF8\x88\x80\x80\x80", "\x80", "\xE2\x82", "a\xC3"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(isValidUtf8(bad));
+        CHECK(errorsOf([&](auto& errs) { checkFullName("Ann " + bad, errs); }).size() == 1);
+        CHECK(errorsOf([&](auto& errs) { checkPassword("password" + bad, 8, errs); }).size() == 1);
+        CHECK(errorsOf([&](auto& errs) { checkEmail("ann" + bad + "@x.io", errs); }).size() == 1);
+    }
+    // The edges that are characters: U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF.
+    for (std::string good : {"\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBF",
+             "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "plain"}) {
+        CAPTURE(good);
+        CHECK(isValidUtf8(good));
+        CHECK(errorsOf([&](auto& errs) { checkFullName("Ann " + good, errs); }).empty());
+    }
+}
