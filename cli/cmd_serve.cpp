@@ -74,6 +74,10 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--cors-origin", s.corsOrigins, "Allow this browser origin (repeatable)")
         ->envname("USERSVC_CORS_ORIGIN")
         ->delimiter(',');
+    cmd->add_option("--trusted-proxy", s.trustedProxies,
+           "Believe X-Forwarded-For from this reverse proxy (address or CIDR, repeatable)")
+        ->envname("USERSVC_TRUSTED_PROXY")
+        ->delimiter(',');
     cmd->add_option("--threads", s.threads, "HTTP worker threads (default max(16, 4 x cores))")
         ->envname("USERSVC_THREADS");
     cmd->add_option("--max-connections", s.maxConnections, "Connections served at once (workers grow to this)")

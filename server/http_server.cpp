@@ -5,6 +5,7 @@
 #include "domain/validation.hpp"
 #include "envelope.hpp"
 #include "framing.hpp"
+#include "log.hpp"
 #include "security/crypto.hpp"
 #include "security_headers.hpp"
 #include "services/core.hpp"
@@ -59,7 +60,7 @@ RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
 
 HttpServer::HttpServer(Core& core, ServerSettings settings)
     : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits), cors_(settings_.corsOrigins),
-      server_(std::make_unique<httplib::Server>()) {
+      proxies_(settings_.trustedProxies), server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
     context_ = std::make_unique<RouteContext>(
         RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_)});
@@ -101,7 +102,7 @@ void HttpServer::configure() {
     s.set_payload_max_length(hardLimit);
 
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        beginRequest();
+        beginRequest().clientAddress = proxies_.clientOf(req);
         res.set_header("X-Request-Id", requestIdFor(req));
         // cpp-httplib hands this hook a const view of its own, non-const Request;
         // this is the one place usersvc edits it, before anything reads the body.
@@ -159,6 +160,11 @@ int HttpServer::bind() {
     }
     while (!context_->publicUrl.empty() && context_->publicUrl.back() == '/')
         context_->publicUrl.pop_back();
+    if (!isLoopbackHost(settings_.host) && proxies_.empty())
+        logEvent("warn", "",
+            "listening on " + settings_.host +
+                ", reachable from other machines without --trusted-proxy: put a reverse proxy in front"
+                " (docs/deploy/nginx.conf) and name it with --trusted-proxy");
     return port;
 }
 

@@ -2,6 +2,7 @@
 // `usersvc serve`: cpp-httplib configured explicitly (thread pool, keep-alive,
 // timeouts, payload limits, TCP_NODELAY) in front of the Router.
 #include "auth.hpp"
+#include "client_address.hpp"
 #include "cors.hpp"
 #include "log.hpp"
 #include "login_limiter.hpp"
@@ -29,6 +30,8 @@ struct ServerSettings {
     int port = 8000;
     std::string publicUrl; // "" : http://<host>:<bound port>
     std::vector<std::string> corsOrigins;
+    // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks).
+    std::vector<std::string> trustedProxies;
     unsigned threads = 0;          // workers kept; 0 : max(16, 4 x cores)
     unsigned maxConnections = 512; // workers at most = connections served at once
     bool insecureCookies = false;
@@ -83,6 +86,7 @@ private:
     ServerSettings settings_;
     LoginLimiter loginLimiter_;
     CorsPolicy cors_;
+    TrustedProxies proxies_;
     Metrics metrics_;
     std::unique_ptr<RouteContext> context_;
     Router router_;

@@ -88,7 +88,7 @@ void LoginLimiter::sweep(std::int64_t now) {
 
 RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHandler handler) {
     return [&limiter, &metrics, handler = std::move(handler)](Exchange& ex) {
-        const std::string& address = ex.req.remote_addr;
+        const std::string& address = ex.state.clientAddress;
         bool reserved = false;
         std::string key;
         ex.beforeCredentialCheck = [&](const std::string& identifier) {

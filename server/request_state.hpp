@@ -11,6 +11,7 @@ namespace usersvc::http {
 struct RequestState {
     std::chrono::steady_clock::time_point start;
     std::string matchedRoute = "unmatched"; // the route's pattern, for logs and metrics
+    std::string clientAddress;              // the peer, or the client behind a trusted proxy
 };
 
 // Resets this thread's state for a request that starts now.

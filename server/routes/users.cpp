@@ -36,8 +36,8 @@ nlohmann::ordered_json sessionJson(const IssuedSession& s, const std::string& pu
     return sessionTokensJson(s.user, s.accessToken, s.refreshToken, publicUrl);
 }
 
-ClientInfo clientOf(const httplib::Request& req) {
-    return ClientInfo{req.get_header_value("User-Agent"), req.remote_addr};
+ClientInfo clientOf(const Exchange& ex) {
+    return ClientInfo{ex.req.get_header_value("User-Agent"), ex.state.clientAddress};
 }
 
 void registerUser(Exchange& ex, RouteContext& ctx) {
@@ -62,7 +62,7 @@ void login(Exchange& ex, RouteContext& ctx) {
         input.identifier = LoginIdentifier::from(form.value(field));
     }
     input.password = form.value("password");
-    input.client = clientOf(ex.req);
+    input.client = clientOf(ex);
     ctx.core.accounts().checkLoginInput(input); // a 400 is no login attempt: not counted
     ex.beforeCredentialCheck(input.identifier.value);
     auto session = ctx.core.accounts().login(input);
@@ -84,7 +84,7 @@ void refreshToken(Exchange& ex, RouteContext& ctx) {
         if (token.empty()) token = form.value("refreshToken");
     }
     try {
-        auto session = ctx.core.accounts().refresh(token, clientOf(ex.req));
+        auto session = ctx.core.accounts().refresh(token, clientOf(ex));
         setSessionCookies(ex.res, session, cookies);
         sendData(ex.res, 200, "Access token refreshed", sessionJson(session, ctx.publicUrl));
     } catch (const Error& e) {

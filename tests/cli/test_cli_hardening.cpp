@@ -270,3 +270,36 @@ TEST_CASE("malformed UTF-8 in CLI arguments and on stdin is exit 2 with one line
     }
     CHECK(userLines(data).empty());
 }
+
+TEST_CASE("--trusted-proxy takes addresses and CIDR blocks; anything else is refused at start") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    for (std::string bad : {"10.0.0.0/33", "::1/129", "proxy.local", "10.0.0.0/", "10.0.0.0/8x"}) {
+        CAPTURE(bad);
+        auto r = runProcess({kBinary, "serve", "--port", "0", "--trusted-proxy", bad, "--data-dir", data});
+        CHECK(r.exitCode == 2);
+        CHECK(r.err.find("--trusted-proxy") != std::string::npos);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK(r.out.find("listening") == std::string::npos);
+    }
+    ChildServer ok(
+        kBinary, {"--data-dir", data, "--trusted-proxy", "127.0.0.1,10.0.0.0/8", "--trusted-proxy", "fd00::/8"});
+    CHECK(ok.client().Get("/api/v1/healthcheck")->status == 200);
+}
+
+TEST_CASE("serve warns when it listens beyond loopback without --trusted-proxy") {
+    // Issue 12, the front door: an exposed usersvc belongs behind a reverse proxy.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    auto exposed = runProcess({"/usr/bin/timeout", "-s", "TERM", "3", kBinary, "serve", "--host", "0.0.0.0", "--port",
+        "0", "--data-dir", data});
+    CHECK(exposed.out.find("listening on http://0.0.0.0:") != std::string::npos);
+    CHECK(exposed.err.find("without --trusted-proxy") != std::string::npos);
+    auto proxied = runProcess({"/usr/bin/timeout", "-s", "TERM", "3", kBinary, "serve", "--host", "0.0.0.0", "--port",
+        "0", "--trusted-proxy", "127.0.0.1", "--data-dir", data});
+    CHECK(proxied.out.find("listening on") != std::string::npos);
+    CHECK(proxied.err.find("without --trusted-proxy") == std::string::npos);
+    auto local =
+        runProcess({"/usr/bin/timeout", "-s", "TERM", "3", kBinary, "serve", "--port", "0", "--data-dir", data});
+    CHECK(local.err.find("without --trusted-proxy") == std::string::npos);
+}

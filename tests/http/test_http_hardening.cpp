@@ -110,6 +110,53 @@ TEST_CASE("failed logins are limited per client address too") {
     CHECK(limited->has_header("Retry-After"));
 }
 
+TEST_CASE("behind a trusted proxy, the client is the right-most X-Forwarded-For entry the proxy did not add") {
+    // Issue 12, finding 9: behind a proxy every client had the proxy's address,
+    // so one client's bad logins locked everyone out.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perAddress = 5;
+    settings.trustedProxies = {"127.0.0.0/8", "10.1.0.0/16"};
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    auto login = [&](const std::string& forwardedFor, const std::string& name) {
+        auto res = client.Post("/api/v1/users/login", {{"X-Forwarded-For", forwardedFor}},
+            R"({"username":")" + name + R"(","password":"wrong-password"})", "application/json");
+        REQUIRE(res);
+        return res->status;
+    };
+    // The attacker varies what it writes itself (the left entries); the proxy
+    // chain 10.1.2.3 appended the address it saw, 203.0.113.7.
+    for (int i = 0; i < 5; ++i)
+        CHECK(login("198.51.100." + std::to_string(i) + ", 203.0.113.7, 10.1.2.3", "user" + std::to_string(i)) == 401);
+    CHECK(login("192.0.2.1, 203.0.113.7, 10.1.2.3", "fresh") == 429);
+    // Another client behind the same proxy is not locked out, and its session
+    // records its own address.
+    signUp(client, "victim");
+    CHECK(login("203.0.113.99", "victim") == 401); // wrong password, but counted for .99 only
+    auto ok = client.Post("/api/v1/users/login", {{"X-Forwarded-For", "203.0.113.99"}},
+        R"({"username":"victim","password":"password123"})", "application/json");
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    auto sessions = server.core().accounts().openSessions("victim");
+    CHECK(std::any_of(
+        sessions.begin(), sessions.end(), [](const SessionRecord& s) { return s.clientAddress == "203.0.113.99"; }));
+}
+
+TEST_CASE("without --trusted-proxy, X-Forwarded-For is ignored") {
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perAddress = 3;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    for (int i = 0; i < 4; ++i) {
+        auto res = client.Post("/api/v1/users/login", {{"X-Forwarded-For", "203.0.113." + std::to_string(i)}},
+            R"({"username":"user)" + std::to_string(i) + R"(","password":"password123"})", "application/json");
+        REQUIRE(res);
+        CHECK(res->status == (i < 3 ? 401 : 429));
+    }
+}
+
 TEST_CASE("a flood of random identifiers cannot grow the limiter without bound") {
     http::LoginLimits limits;
     limits.maxKeys = 1000;
