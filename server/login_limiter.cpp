@@ -67,6 +67,20 @@ void LoginLimiter::refundAttempt(const std::string& identifier, const std::strin
     unbump("a:" + address);
 }
 
+std::int64_t LoginLimiter::reserveConflict(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    std::int64_t now = nowMs();
+    if (auto wait = blockedFor("c:" + address, limits_.conflictsPerAddress, now); wait > 0) return wait;
+    if (windows_.size() + 1 > limits_.maxKeys) sweep(now);
+    bump("c:" + address, now);
+    return 0;
+}
+
+void LoginLimiter::refundConflict(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    unbump("c:" + address);
+}
+
 std::size_t LoginLimiter::trackedKeys() {
     std::lock_guard lock(mutex_);
     return windows_.size();
@@ -86,14 +100,14 @@ void LoginLimiter::sweep(std::int64_t now) {
     std::erase_if(windows_, [&](const auto& e) { return e.second.startMs <= cutoff; });
 }
 
-RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHandler handler) {
-    return [&limiter, &metrics, handler = std::move(handler)](Exchange& ex) {
+RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics* metrics, RouteHandler handler) {
+    return [&limiter, metrics, handler = std::move(handler)](Exchange& ex) {
         const std::string& address = ex.state.clientAddress;
         bool reserved = false;
         std::string key;
         ex.beforeCredentialCheck = [&](const std::string& identifier) {
             if (auto wait = limiter.reserveAttempt(identifier, address); wait > 0) {
-                ++metrics.loginsRateLimited;
+                if (metrics) ++metrics->loginsRateLimited;
                 ex.res.set_header("Retry-After", std::to_string(wait));
                 throw Error(Code::RateLimited, "Too many failed login attempts; try again later");
             }
@@ -102,11 +116,8 @@ RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHan
         };
         try {
             handler(ex);
-        } catch (const Error& e) {
-            if (reserved && e.code == Code::Unauthenticated)
-                ++metrics.loginsFailed; // counted when reserved
-            else if (reserved)
-                limiter.refundAttempt(key, address);
+        } catch (const WrongPassword&) {
+            if (reserved && metrics) ++metrics->loginsFailed; // counted when reserved
             throw;
         } catch (...) {
             if (reserved) limiter.refundAttempt(key, address);
@@ -114,8 +125,28 @@ RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHan
         }
         if (reserved) {
             limiter.settleSuccess(key, address);
-            ++metrics.loginsSucceeded;
+            if (metrics) ++metrics->loginsSucceeded;
         }
+    };
+}
+
+RouteHandler limitConflicts(LoginLimiter& limiter, RouteHandler handler) {
+    return [&limiter, handler = std::move(handler)](Exchange& ex) {
+        const std::string& address = ex.state.clientAddress;
+        if (auto wait = limiter.reserveConflict(address); wait > 0) {
+            ex.res.set_header("Retry-After", std::to_string(wait));
+            throw Error(Code::RateLimited, "Too many requests naming a taken username or email; try again later");
+        }
+        try {
+            handler(ex);
+        } catch (const Error& e) {
+            if (e.code != Code::Conflict) limiter.refundConflict(address);
+            throw;
+        } catch (...) {
+            limiter.refundConflict(address);
+            throw;
+        }
+        limiter.refundConflict(address);
     };
 }
 

@@ -18,6 +18,9 @@ struct LoginLimits {
     int perAddress = 100;
     std::int64_t windowSeconds = 15 * 60;
     std::size_t maxKeys = 100000;
+    // 409s (username or e-mail taken) per client address: each one tells that
+    // an account exists, so they are limited like failed logins.
+    int conflictsPerAddress = 30;
 };
 
 class LoginLimiter {
@@ -36,6 +39,11 @@ public:
     // takes back the address's count; any other answer (400, 500) takes back both.
     void settleSuccess(const std::string& identifier, const std::string& address);
     void refundAttempt(const std::string& identifier, const std::string& address);
+
+    // The same, for answers that reveal a taken username or e-mail: reserved
+    // before the request runs, taken back unless it was a 409.
+    std::int64_t reserveConflict(const std::string& address);
+    void refundConflict(const std::string& address);
 
     std::size_t trackedKeys();
 
@@ -57,11 +65,15 @@ private:
 
 class Metrics;
 
-// The limiter bound around a login route in the route table. The handler names
-// the identifier it is about to check (Exchange::beforeCredentialCheck); when
-// that identifier or the client address is limited, the answer is 429 with
-// Retry-After at once, before any bcrypt. The outcome is counted here: a 401
-// is a failure, a success clears the identifier's count.
-RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics& metrics, RouteHandler handler);
+// The limiter bound around a route that checks a password (login, password
+// change) in the route table. The service names the account it is about to
+// check (Exchange::beforeCredentialCheck); when that account or the client
+// address is limited, the answer is 429 with Retry-After at once, before any
+// bcrypt. The outcome is counted here: WrongPassword is a failure, a success
+// clears the account's count. `metrics` (login counters) may be null.
+RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics* metrics, RouteHandler handler);
+
+// The limiter bound around a route that can answer 409 (register, profile).
+RouteHandler limitConflicts(LoginLimiter& limiter, RouteHandler handler);
 
 } // namespace usersvc::http

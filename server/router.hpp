@@ -21,9 +21,9 @@ struct Exchange {
     RequestBody& body;
     std::vector<std::string> params; // values of the pattern's :name segments, in order
     RequestState& state;
-    // Set by limitFailedLogins (login_limiter.hpp): a login handler calls it with
-    // the normalised identifier before checking the password.
-    std::function<void(const std::string& identifier)> beforeCredentialCheck = {};
+    // Set by limitFailedLogins (login_limiter.hpp): handed to the service, which
+    // calls it with the account key before checking a password.
+    std::function<void(const std::string& accountKey)> beforeCredentialCheck = {};
 };
 
 using RouteHandler = std::function<void(Exchange&)>;

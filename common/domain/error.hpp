@@ -34,4 +34,10 @@ struct Error : std::runtime_error {
         : std::runtime_error(message), code(c), fields(std::move(f)) {}
 };
 
+// A password that did not match (at login a 401, a wrong old password a 400):
+// what the failed-attempt limits count.
+struct WrongPassword : Error {
+    using Error::Error;
+};
+
 } // namespace usersvc

@@ -11,17 +11,18 @@
 
 namespace usersvc {
 
-void AccountService::changePassword(
-    const AuthContext& auth, const std::string& oldPassword, const std::string& newPassword) {
+void AccountService::changePassword(const AuthContext& auth, const std::string& oldPassword,
+    const std::string& newPassword, const BeforePasswordCheck& beforeCheck) {
     std::vector<FieldError> errors;
     if (oldPassword.empty()) errors.push_back({"oldPassword", "Old password is required"});
     checkPassword(newPassword, settings_.minPasswordLength, errors, "newPassword");
     throwIfInvalid(errors);
     auto user = store_.findUserById(auth.user.id);
     if (!user) throw Error(Code::Unauthenticated, "Session expired or logged out");
+    if (beforeCheck) beforeCheck(accountKeyOf(*user));
     // 400, not 401: a front end's 401 handler would log the user out for a typo.
     if (!hasher_.verify(oldPassword, user->passwordHash))
-        throw Error(Code::Invalid, "Old password is incorrect", {{"oldPassword", "Old password is incorrect"}});
+        throw WrongPassword(Code::Invalid, "Old password is incorrect", {{"oldPassword", "Old password is incorrect"}});
     if (!store_.setPasswordHash(user->id, hasher_.hash(newPassword), nowMs(), auth.sessionId))
         throw Error(Code::Unauthenticated, "Session expired or logged out");
 }

@@ -15,6 +15,10 @@
 
 namespace usersvc {
 
+std::string accountKeyOf(const User& user) {
+    return "u:" + user.id;
+}
+
 namespace {
 const char* kInvalidCredentials = "Invalid credentials";
 
@@ -89,13 +93,15 @@ IssuedSession AccountService::login(const LoginInput& in) {
     const auto& identifier = in.identifier;
     auto user = identifier.kind == LoginIdentifier::Kind::Email ? store_.findUserByEmail(identifier.value)
                                                                 : store_.findUserByUsername(identifier.value);
+    if (in.beforePasswordCheck)
+        in.beforePasswordCheck(user ? accountKeyOf(*user) : "n:" + sha256Hex(identifier.value).substr(0, 32));
     bool passwordOk = false;
     if (!user) {
         hasher_.verifyDummy(in.password);
     } else {
         passwordOk = hasher_.verify(in.password, user->passwordHash);
     }
-    if (!passwordOk) throw Error(Code::Unauthenticated, kInvalidCredentials);
+    if (!passwordOk) throw WrongPassword(Code::Unauthenticated, kInvalidCredentials);
     // Hashes imported at another cost (Node's bcrypt writes $2b$10$) move to the
     // configured cost on the first login that knows the password.
     if (PasswordHasher::costOf(user->passwordHash) != hasher_.cost())

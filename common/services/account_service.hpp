@@ -44,11 +44,19 @@ struct ClientInfo {
     std::string address;
 };
 
+// Called with the account a password is about to be checked for, before the
+// check: "u:<id>" for an existing account (so its username and e-mail share one
+// count), else "n:" and 32 hex of the identifier's SHA-256 (bounded, whatever
+// was sent). The server's failed-attempt limiter throws from here to refuse.
+using BeforePasswordCheck = std::function<void(const std::string& accountKey)>;
+std::string accountKeyOf(const User& user);
+
 struct LoginInput {
     std::string identifierField = "identifier"; // which field the caller used, named in errors
     LoginIdentifier identifier;
     std::string password;
     ClientInfo client;
+    BeforePasswordCheck beforePasswordCheck = {};
 };
 
 // A freshly opened (or rotated) session and its tokens. The refresh token exists
@@ -100,8 +108,10 @@ public:
     // Throws Error{Unauthenticated}.
     IssuedSession refresh(std::string_view refreshToken, const ClientInfo& client);
 
-    // Checks the old password, sets the new one and revokes every other session.
-    void changePassword(const AuthContext& auth, const std::string& oldPassword, const std::string& newPassword);
+    // Checks the old password (WrongPassword, 400, when it does not match), sets
+    // the new one and revokes every other session.
+    void changePassword(const AuthContext& auth, const std::string& oldPassword, const std::string& newPassword,
+        const BeforePasswordCheck& beforeCheck = {});
     // The operator's reset (`usersvc passwd`): sets it and revokes every session.
     int setPassword(std::string_view userRef, const std::string& newPassword);
 

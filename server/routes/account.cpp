@@ -20,7 +20,8 @@ FormSpec textForm(const RouteContext& ctx, std::vector<std::string> fields) {
 
 void changePassword(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto form = readForm(ex.body, textForm(ctx, {"oldPassword", "newPassword"}), ctx.core.media());
-    ctx.core.accounts().changePassword(auth, form.value("oldPassword"), form.value("newPassword"));
+    ctx.core.accounts().changePassword(
+        auth, form.value("oldPassword"), form.value("newPassword"), ex.beforeCredentialCheck);
     sendData(ex.res, 200, "Password changed successfully", nlohmann::ordered_json::object());
 }
 
@@ -59,8 +60,10 @@ void updateCover(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
 } // namespace
 
 void registerAccountRoutes(Router& router, RouteContext& ctx) {
-    auto password = bindSignedIn(ctx, changePassword);
-    auto profile = bindSignedIn(ctx, updateProfile);
+    // A stolen access token must not buy unlimited guesses at the password.
+    auto password = limitFailedLogins(ctx.loginLimiter, nullptr, bindSignedIn(ctx, changePassword));
+    // A 409 tells that a username or e-mail exists: counted per address.
+    auto profile = limitConflicts(ctx.loginLimiter, bindSignedIn(ctx, updateProfile));
     auto avatar = bindSignedIn(ctx, updateAvatar);
     auto cover = bindSignedIn(ctx, updateCover);
     // API.md's paths first, then the names chai-backend and its forks' front ends call.

@@ -64,7 +64,7 @@ void login(Exchange& ex, RouteContext& ctx) {
     input.password = form.value("password");
     input.client = clientOf(ex);
     ctx.core.accounts().checkLoginInput(input); // a 400 is no login attempt: not counted
-    ex.beforeCredentialCheck(input.identifier.value);
+    input.beforePasswordCheck = ex.beforeCredentialCheck;
     auto session = ctx.core.accounts().login(input);
     setSessionCookies(ex.res, session, ctx.cookies);
     sendData(ex.res, 200, "User logged in successfully", sessionJson(session, ctx.publicUrl));
@@ -105,8 +105,8 @@ void currentUser(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
 } // namespace
 
 void registerUserRoutes(Router& router, RouteContext& ctx) {
-    router.add("POST", kUsers + "/register", bindRoute(ctx, registerUser));
-    router.add("POST", kUsers + "/login", limitFailedLogins(ctx.loginLimiter, ctx.metrics, bindRoute(ctx, login)));
+    router.add("POST", kUsers + "/register", limitConflicts(ctx.loginLimiter, bindRoute(ctx, registerUser)));
+    router.add("POST", kUsers + "/login", limitFailedLogins(ctx.loginLimiter, &ctx.metrics, bindRoute(ctx, login)));
     router.add("POST", kUsers + "/logout", bindSignedIn(ctx, logout));
     router.add("POST", kUsers + "/refreshToken", bindRoute(ctx, refreshToken));
     router.add("POST", kUsers + "/refresh-token", bindRoute(ctx, refreshToken)); // chai-backend alias

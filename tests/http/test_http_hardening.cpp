@@ -279,3 +279,82 @@ TEST_CASE("media downloads stream from disk: clients that never read do not each
     REQUIRE(res);
     CHECK(res->body == image);
 }
+
+TEST_CASE("the username and the e-mail of one account share one failed-login budget") {
+    // Issue 12, finding 8: each had its own, doubling the guesses per account.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perIdentifier = 6;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    signUp(client, "shared");
+    auto wrong = [&](const std::string& field, const std::string& value) {
+        auto res = client.Post(
+            "/api/v1/users/login", nlohmann::json{{field, value}, {"password", "not-it-1"}}.dump(), "application/json");
+        REQUIRE(res);
+        return res->status;
+    };
+    for (int i = 0; i < 3; ++i) {
+        CHECK(wrong("username", "shared") == 401);
+        CHECK(wrong("email", "SHARED@x.io") == 401);
+    }
+    CHECK(wrong("username", "shared") == 429);
+    CHECK(wrong("email", "shared@x.io") == 429);
+    CHECK(wrong("username", "someone_else") == 401); // an unknown name has its own count
+}
+
+TEST_CASE("wrong old passwords on change-password are limited per account like logins") {
+    // Issue 12, finding 8: a token holder could guess the old password without limit.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.perIdentifier = 4;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    auto account = signUp(client, "guessed");
+    auto change = [&](const std::string& oldPassword) {
+        auto res = client.Post("/api/v1/users/change-password", bearer(account.token),
+            nlohmann::json{{"oldPassword", oldPassword}, {"newPassword", "another-password"}}.dump(),
+            "application/json");
+        REQUIRE(res);
+        return *res;
+    };
+    for (int i = 0; i < 4; ++i)
+        CHECK(change("guess-" + std::to_string(i)).status == 400);
+    auto limited = change("password123");
+    CHECK(limited.status == 429);
+    CHECK(limited.has_header("Retry-After"));
+    // Logging in is the same account's budget, so it waits too.
+    auto login =
+        client.Post("/api/v1/users/login", R"({"username":"guessed","password":"password123"})", "application/json");
+    REQUIRE(login);
+    CHECK(login->status == 429);
+}
+
+TEST_CASE("answers that a username or e-mail is taken are limited per client address") {
+    // Issue 12, finding 8: registration told "this e-mail exists" 5,000 times a second.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.conflictsPerAddress = 3;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    auto account = signUp(client, "existing");
+    auto reg = [&](const std::string& name, const std::string& email) {
+        auto res = client.Post("/api/v1/users/register",
+            nlohmann::json{{"username", name}, {"email", email}, {"password", "password123"}}.dump(),
+            "application/json");
+        REQUIRE(res);
+        return *res;
+    };
+    CHECK(reg("fresh_1", "fresh1@x.io").status == 201); // successes and 400s are not counted
+    CHECK(reg("x", "bad").status == 400);
+    CHECK(reg("probe_1", "existing@x.io").status == 409);
+    CHECK(reg("existing", "probe2@x.io").status == 409);
+    auto profile = client.Patch(
+        "/api/v1/users/update-account", bearer(account.token), R"({"email":"fresh1@x.io"})", "application/json");
+    REQUIRE(profile);
+    CHECK(profile->status == 409);
+    auto limited = reg("probe_3", "existing@x.io");
+    CHECK(limited.status == 429);
+    CHECK(limited.has_header("Retry-After"));
+    CHECK(reg("fresh_2", "fresh2@x.io").status == 429); // the address waits, whatever it sends
+}
