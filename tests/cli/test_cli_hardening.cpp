@@ -271,7 +271,7 @@ TEST_CASE("malformed UTF-8 in CLI arguments and on stdin is exit 2 with one line
     CHECK(userLines(data).empty());
 }
 
-TEST_CASE("--trusted-proxy takes addresses and CIDR blocks; anything else is refused at start") {
+TEST_CASE("--trusted-proxy takes addresses and CIDR blocks, and anything else is refused at start") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     for (std::string bad : {"10.0.0.0/33", "::1/129", "proxy.local", "10.0.0.0/", "10.0.0.0/8x"}) {
