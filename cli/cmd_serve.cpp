@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,49 @@ namespace usersvc::cli {
 
 namespace {
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
+constexpr auto kHousekeepingEvery = std::chrono::minutes(1);
+
+// Runs `task` every `period` on its own thread, until destroyed.
+class Periodic {
+public:
+    Periodic(std::chrono::seconds period, std::function<void()> task)
+        : thread_([this, period, task = std::move(task)] {
+              std::unique_lock lock(mutex_);
+              while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+                  lock.unlock();
+                  task();
+                  lock.lock();
+              }
+          }) {}
+    ~Periodic() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    Periodic(const Periodic&) = delete;
+    Periodic& operator=(const Periodic&) = delete;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+// Sessions that can no longer be used, and replay answers past their interval,
+// are deleted; a failure is logged and tried again next time.
+void purgeSessions(Core& core) {
+    try {
+        auto purged = core.accounts().purgeSessions();
+        if (purged.sessions > 0)
+            http::logEvent("info", "", "purged " + std::to_string(purged.sessions) + " revoked or expired sessions");
+    } catch (const std::exception& e) {
+        http::logEvent("warn", "", std::string("session purge failed: ") + e.what());
+    }
+}
 
 // Runs the server until SIGINT/SIGTERM. Signals are blocked in every thread and
 // taken by one waiter with sigwait, so the handler may call ordinary code.
@@ -130,8 +174,10 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
                 http::logEvent("warn", "", "seed line " + std::to_string(p.line) + ": " + p.message);
             http::logEvent("info", "", "seeded " + std::to_string(report.imported) + " users from " + args->seed);
         }
+        purgeSessions(core);
         http::HttpServer server(core, args->server);
         int port = server.bind();
+        Periodic housekeeping(kHousekeepingEvery, [&core] { purgeSessions(core); });
         std::string host =
             args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]" : args->server.host;
         std::cout << "listening on http://" << host << ":" << port << std::endl;

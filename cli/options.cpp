@@ -55,6 +55,7 @@ CoreSettings GlobalOptions::coreSettings() const {
         throw Error(Code::Invalid, "--min-password-length must be between 8 and 72");
     s.accounts.minPasswordLength = minPasswordLength;
     s.accounts.requireAvatar = requireAvatar;
+    s.accounts.maxSessionsPerUser = maxSessionsPerUser;
     return s;
 }
 
@@ -93,6 +94,11 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& g) {
         ->capture_default_str();
     app.add_option("--min-password-length", g.minPasswordLength, "Shortest password accepted, in bytes")
         ->envname("USERSVC_MIN_PASSWORD_LENGTH")
+        ->capture_default_str();
+    app.add_option("--max-sessions-per-user", g.maxSessionsPerUser,
+           "Open sessions kept per user; a login beyond it revokes the least recently used")
+        ->envname("USERSVC_MAX_SESSIONS_PER_USER")
+        ->check(CLI::Range(1, 100000))
         ->capture_default_str();
     app.add_flag("--require-avatar", g.requireAvatar, "Make Avatar mandatory on registration")
         ->envname("USERSVC_REQUIRE_AVATAR");

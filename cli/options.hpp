@@ -22,6 +22,7 @@ struct GlobalOptions {
     std::string refreshReuseInterval = "10s";
     std::string maxUpload = "5MiB";
     std::size_t minPasswordLength = 8;
+    int maxSessionsPerUser = 100;
     bool requireAvatar = false;
 
     // Parses durations and sizes; throws Error{Invalid} naming the bad option.

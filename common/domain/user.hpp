@@ -27,6 +27,12 @@ struct UserRecord : User {
 };
 
 // One login: an access token names it by `sid`; its refresh token is stored hashed.
+// What one session purge removed.
+struct SessionPurge {
+    std::int64_t sessions = 0;
+    std::int64_t replays = 0;
+};
+
 struct SessionRecord {
     std::string id;
     std::string userId;

@@ -125,6 +125,7 @@ IssuedSession AccountService::openSession(const User& user, const ClientInfo& cl
     // Signed before the row exists: a token that cannot be made leaves no session.
     issued.accessToken = signAccessToken(user, session.id, now);
     store_.createSession(session);
+    store_.revokeSessionsBeyond(user.id, settings_.maxSessionsPerUser, now);
     issued.user = user;
     issued.sessionId = session.id;
     issued.refreshToken = std::move(refreshToken);
@@ -182,6 +183,13 @@ IssuedSession AccountService::refresh(std::string_view refreshToken, const Clien
     if (withinInterval) return replayRotation(*session);
     store_.revokeSession(session->id, now);
     throw Error(Code::Unauthenticated, "Refresh token reuse detected; the session is revoked");
+}
+
+SessionPurge AccountService::purgeSessions() {
+    std::int64_t now = nowMs();
+    // A second past the interval, so an answer being replayed right now is not
+    // taken away from under it.
+    return store_.purgeSessions(now, now - settings_.refreshReuseIntervalSeconds * 1000 - 1000);
 }
 
 IssuedSession AccountService::replayRotation(const SessionRecord& session) {

@@ -28,6 +28,7 @@ struct AccountSettings {
     std::int64_t refreshReuseIntervalSeconds = 10;
     std::size_t minPasswordLength = 8;
     bool requireAvatar = false;
+    int maxSessionsPerUser = 100; // a login beyond it revokes the least recently used
 };
 
 struct RegistrationInput {
@@ -107,6 +108,10 @@ public:
     // new pair; any later use of a rotated token revokes the whole session.
     // Throws Error{Unauthenticated}.
     IssuedSession refresh(std::string_view refreshToken, const ClientInfo& client);
+
+    // Deletes revoked and expired sessions and forgets sealed replay answers past
+    // their reuse interval (run by serve at start and then every minute).
+    SessionPurge purgeSessions();
 
     // Checks the old password (WrongPassword, 400, when it does not match), sets
     // the new one and revokes every other session.

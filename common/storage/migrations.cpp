@@ -9,7 +9,7 @@
 namespace usersvc {
 
 namespace {
-const std::array<const char*, 3> kMigrations = {
+const std::array<const char*, 4> kMigrations = {
     // 1: users and sessions.
     R"sql(
     CREATE TABLE users (
@@ -71,6 +71,13 @@ const std::array<const char*, 3> kMigrations = {
     ALTER TABLE subscriptions ADD COLUMN id TEXT;
     UPDATE subscriptions SET id = printf('%08x', created_at / 1000) || lower(hex(randomblob(8)));
     CREATE UNIQUE INDEX subscriptions_by_id ON subscriptions(id);
+    )sql",
+    // 4: indexes for the session purge (expired, revoked, sealed replay answers
+    // past their interval), so it never scans the table.
+    R"sql(
+    CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+    CREATE INDEX sessions_revoked ON sessions(revoked_at) WHERE revoked_at IS NOT NULL;
+    CREATE INDEX sessions_replay ON sessions(rotated_at) WHERE replay_sealed IS NOT NULL;
     )sql",
 };
 } // namespace

@@ -4,6 +4,11 @@
 
 namespace usersvc {
 
+namespace {
+// Retired refresh-token hashes kept per session, newest first.
+constexpr int kRetiredHashesKept = 100;
+} // namespace
+
 void SqliteStore::createSession(const SessionRecord& s) {
     guarded([&] {
         Lease lease(*this);
@@ -102,6 +107,15 @@ bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string&
         retire.bind(2, sessionId);
         retire.bind(3, static_cast<int64_t>(next.lastUsedAtMs));
         retire.exec();
+        // A session keeps its newest retired hashes only (reuse detection looks
+        // for a recent one), so a refresh loop cannot grow the table without bound.
+        auto& trim = lease.statement("DELETE FROM retired_refresh_tokens WHERE session_id = ? AND refresh_hash NOT IN"
+                                     " (SELECT refresh_hash FROM retired_refresh_tokens WHERE session_id = ?"
+                                     " ORDER BY retired_at DESC LIMIT ?)");
+        trim.bind(1, sessionId);
+        trim.bind(2, sessionId);
+        trim.bind(3, kRetiredHashesKept);
+        trim.exec();
         tx.commit();
         return true;
     });
@@ -131,6 +145,39 @@ std::vector<SessionRecord> SqliteStore::listOpenSessions(const std::string& user
         while (q.executeStep())
             out.push_back(readSession(q));
         return out;
+    });
+}
+
+int SqliteStore::revokeSessionsBeyond(const std::string& userId, int keep, std::int64_t nowMs) {
+    return guarded([&] {
+        Lease lease(*this);
+        auto& q = lease.statement("UPDATE sessions SET revoked_at = ? WHERE id IN (SELECT id FROM sessions"
+                                  " WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?"
+                                  " ORDER BY last_used_at DESC, created_at DESC LIMIT -1 OFFSET ?)");
+        q.bind(1, static_cast<int64_t>(nowMs));
+        q.bind(2, userId);
+        q.bind(3, static_cast<int64_t>(nowMs));
+        q.bind(4, keep);
+        return q.exec();
+    });
+}
+
+SessionPurge SqliteStore::purgeSessions(std::int64_t nowMs, std::int64_t replayBeforeMs) {
+    return guarded([&] {
+        Lease lease(*this);
+        SQLite::Transaction tx(lease.db(), SQLite::TransactionBehavior::IMMEDIATE);
+        SessionPurge purged;
+        auto& revoked = lease.statement("DELETE FROM sessions WHERE revoked_at IS NOT NULL");
+        purged.sessions = revoked.exec();
+        auto& expired = lease.statement("DELETE FROM sessions WHERE expires_at <= ?");
+        expired.bind(1, static_cast<int64_t>(nowMs));
+        purged.sessions += expired.exec();
+        auto& replays = lease.statement(
+            "UPDATE sessions SET replay_sealed = NULL WHERE replay_sealed IS NOT NULL AND rotated_at <= ?");
+        replays.bind(1, static_cast<int64_t>(replayBeforeMs));
+        purged.replays = replays.exec();
+        tx.commit();
+        return purged;
     });
 }
 

@@ -39,6 +39,8 @@ public:
 
     // sessions: sqlite_sessions.cpp
     void createSession(const SessionRecord& session) override;
+    int revokeSessionsBeyond(const std::string& userId, int keep, std::int64_t nowMs) override;
+    SessionPurge purgeSessions(std::int64_t nowMs, std::int64_t replayBeforeMs) override;
     std::optional<SessionRecord> findSession(const std::string& sessionId) override;
     std::optional<SessionRecord> findSessionByRefreshHash(const std::string& refreshHash) override;
     std::optional<UserRecord> findUserOfActiveSession(const std::string& sessionId, std::int64_t nowMs) override;

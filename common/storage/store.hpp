@@ -110,6 +110,13 @@ public:
     // Open (neither revoked nor expired) sessions of a user, newest first.
     virtual std::vector<SessionRecord> listOpenSessions(const std::string& userId, std::int64_t nowMs) = 0;
     virtual std::int64_t countOpenSessions(std::int64_t nowMs) = 0;
+    // Revokes the user's open sessions beyond the `keep` most recently used;
+    // returns how many.
+    virtual int revokeSessionsBeyond(const std::string& userId, int keep, std::int64_t nowMs) = 0;
+    // Deletes sessions that are revoked or expired at `nowMs` (with their retired
+    // refresh tokens), and forgets the sealed replay answer of every rotation
+    // made before `replayBeforeMs` (its reuse interval is over).
+    virtual SessionPurge purgeSessions(std::int64_t nowMs, std::int64_t replayBeforeMs) = 0;
 
     // ---- social: subscriptions and watch history (sqlite_social.cpp)
     // True when now subscribed (a new subscription with id `newId`), false when

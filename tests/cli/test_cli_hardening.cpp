@@ -2,6 +2,7 @@
 // server killed mid-load, a disk that fills up, a secret that is too short.
 #include "test_support.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -302,4 +303,32 @@ TEST_CASE("serve warns when it listens beyond loopback without --trusted-proxy")
     auto local =
         runProcess({"/usr/bin/timeout", "-s", "TERM", "3", kBinary, "serve", "--port", "0", "--data-dir", data});
     CHECK(local.err.find("without --trusted-proxy") == std::string::npos);
+}
+
+TEST_CASE("serve deletes revoked and expired sessions when it starts") {
+    // Issue 12, finding 7: every session ever opened stayed in the store.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    REQUIRE(runProcess({kBinary, "register", "--data-dir", data, "--bcrypt-cost", "4", "--username", "purge", "--email",
+                           "purge@x.io", "--password-stdin"},
+                "password123\n")
+                .exitCode == 0);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(runProcess({kBinary, "login", "--data-dir", data, "--username", "purge", "--password-stdin", "-q"},
+                    "password123\n")
+                    .exitCode == 0);
+    REQUIRE(runProcess({kBinary, "logout", "--data-dir", data, "--user", "purge", "--all"}).exitCode == 0);
+    REQUIRE(runProcess({kBinary, "login", "--data-dir", data, "--username", "purge", "--password-stdin", "-q"},
+                "password123\n")
+                .exitCode == 0);
+    auto rows = [&] {
+        SQLite::Database db(data + "/usersvc.db");
+        return db.execAndGet("SELECT count(*) FROM sessions").getInt();
+    };
+    CHECK(rows() == 4);
+    {
+        ChildServer server(kBinary, {"--data-dir", data});
+        CHECK(server.client().Get("/api/v1/healthcheck")->status == 200);
+    }
+    CHECK(rows() == 1); // the open one stays
 }

@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -403,4 +404,85 @@ TEST_CASE_TEMPLATE("import batches insert each record whole or report its taken 
     CHECK(store->findUserByUsername("rita"));
     CHECK_FALSE(store->findUserByUsername("sam"));
     CHECK(store->ping());
+}
+
+TEST_CASE_TEMPLATE(
+    "a purge deletes revoked and expired sessions and forgets replay answers past their interval", B, STORE_BACKENDS) {
+    // Issue 12, finding 7: sessions, retired hashes and sealed replay pairs were kept forever.
+    test::TempDir dir;
+    auto store = B::open(dir.path());
+    auto user = test::sampleUser("purged");
+    test::insertUser(*store, user);
+    auto now = nowMs();
+    store->createSession(test::sampleSession(user.id, "open", now + 60000));
+    store->createSession(test::sampleSession(user.id, "expired", now - 1));
+    store->createSession(test::sampleSession(user.id, "revoked", now + 60000));
+    store->revokeSession("revoked", now);
+    SessionRecord next;
+    next.refreshHash = "hash-open-b";
+    next.lastUsedAtMs = now - 20000; // rotated 20 s ago
+    next.expiresAtMs = now + 60000;
+    next.replaySealed = "sealed";
+    REQUIRE(store->rotateRefresh("open", "hash-open", next));
+    store->createSession(test::sampleSession(user.id, "fresh", now + 60000));
+    SessionRecord recent = next;
+    recent.refreshHash = "hash-fresh-b";
+    recent.lastUsedAtMs = now;
+    REQUIRE(store->rotateRefresh("fresh", "hash-fresh", recent));
+
+    auto purged = store->purgeSessions(now, now - 10000);
+    CHECK(purged.sessions == 2);
+    CHECK(purged.replays == 1);
+    CHECK_FALSE(store->findSession("expired"));
+    CHECK_FALSE(store->findSession("revoked"));
+    CHECK(store->findSession("open")->replaySealed.empty());
+    CHECK(store->findSession("fresh")->replaySealed == "sealed"); // still inside its interval
+    CHECK(store->findSessionByRetiredRefreshHash("hash-open")->id == "open");
+    CHECK(store->purgeSessions(now, now - 10000).sessions == 0);
+}
+
+TEST_CASE_TEMPLATE("sessions beyond a per-user cap are revoked least recently used first", B, STORE_BACKENDS) {
+    test::TempDir dir;
+    auto store = B::open(dir.path());
+    auto user = test::sampleUser("capped");
+    auto other = test::sampleUser("other");
+    test::insertUser(*store, user);
+    test::insertUser(*store, other);
+    auto now = nowMs();
+    for (int i = 0; i < 5; ++i) {
+        auto s = test::sampleSession(user.id, "s" + std::to_string(i), now + 60000);
+        s.createdAtMs = now + i;
+        s.lastUsedAtMs = i == 0 ? now + 100 : now + i; // s0 was created first but used last
+        store->createSession(s);
+    }
+    store->createSession(test::sampleSession(other.id, "o1", now + 60000));
+    CHECK(store->revokeSessionsBeyond(user.id, 3, now) == 2);
+    std::vector<std::string> open;
+    for (const auto& s : store->listOpenSessions(user.id, now))
+        open.push_back(s.id);
+    std::sort(open.begin(), open.end());
+    CHECK(open == std::vector<std::string>{"s0", "s3", "s4"});
+    CHECK(store->listOpenSessions(other.id, now).size() == 1);
+}
+
+TEST_CASE_TEMPLATE("a session keeps at most its newest 100 retired refresh hashes", B, STORE_BACKENDS) {
+    test::TempDir dir;
+    auto store = B::open(dir.path());
+    auto user = test::sampleUser("looping");
+    test::insertUser(*store, user);
+    auto now = nowMs();
+    store->createSession(test::sampleSession(user.id, "loop", now + 60000));
+    std::string current = "hash-loop";
+    for (int i = 0; i < 150; ++i) {
+        SessionRecord next;
+        next.refreshHash = "hash-" + std::to_string(i);
+        next.lastUsedAtMs = now + i;
+        next.expiresAtMs = now + 60000;
+        REQUIRE(store->rotateRefresh("loop", current, next));
+        current = next.refreshHash;
+    }
+    CHECK_FALSE(store->findSessionByRetiredRefreshHash("hash-loop")); // the oldest are gone
+    CHECK_FALSE(store->findSessionByRetiredRefreshHash("hash-48"));
+    CHECK(store->findSessionByRetiredRefreshHash("hash-49")->id == "loop");
+    CHECK(store->findSessionByRetiredRefreshHash("hash-148")->id == "loop");
 }

@@ -210,3 +210,26 @@ TEST_CASE("an account whose access token cannot be signed gets no session row") 
     }
     CHECK(server.core().status().openSessions() == 0);
 }
+
+TEST_CASE("a login beyond --max-sessions-per-user signs out the least recently used session") {
+    // Issue 12, finding 7: 10,000 logins were 10,000 open sessions.
+    TempDir dir;
+    TestServer server(dir.path(), {}, [](CoreSettings& s) { s.accounts.maxSessionsPerUser = 3; });
+    auto client = server.client();
+    std::vector<std::string> tokens = {signUp(client, "many").token};
+    for (int i = 0; i < 3; ++i)
+        tokens.push_back(signUp(client, "many" + std::to_string(i)).token); // others' sessions do not count
+    auto login = [&] {
+        auto res = client.Post(kUsers + "/login", R"({"username":"many","password":"password123"})", kJson);
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        return parseJson(res->body)["data"]["accessToken"].get<std::string>();
+    };
+    std::string second = login(), third = login();
+    CHECK(client.Get(kUsers + "/current-user", bearer(tokens[0]))->status == 200);
+    std::string fourth = login(); // the fourth: the session last logged in or refreshed longest ago goes
+    CHECK(client.Get(kUsers + "/current-user", bearer(tokens[0]))->status == 401);
+    for (const auto& token : {second, third, fourth})
+        CHECK(client.Get(kUsers + "/current-user", bearer(token))->status == 200);
+    CHECK(server.core().accounts().openSessions("many").size() == 3);
+}
