@@ -2,7 +2,9 @@
 
 #include "domain/clock.hpp"
 #include "domain/error.hpp"
+#include "security/secret.hpp"
 
+#include <cstdlib>
 #include <iostream>
 
 namespace usersvc::cli {
@@ -41,6 +43,11 @@ CoreSettings GlobalOptions::coreSettings() const {
     CoreSettings s;
     s.dataDir = dataDir;
     s.jwtSecret = jwtSecret;
+    if (!jwtSecretFile.empty()) s.jwtSecret = readSecretFile(jwtSecretFile);
+    const char* fromEnvironment = std::getenv("USERSVC_JWT_SECRET");
+    if (!jwtSecret.empty() && !quiet && (!fromEnvironment || jwtSecret != fromEnvironment))
+        std::cerr << "warning: --jwt-secret is visible to every local user in ps; prefer --jwt-secret-file or "
+                     "USERSVC_JWT_SECRET\n";
     if (bcryptCost < kMinBcryptCost || bcryptCost > kMaxBcryptCost)
         throw Error(Code::Invalid, "--bcrypt-cost must be between 4 and 15");
     s.bcryptCost = bcryptCost;
@@ -77,8 +84,12 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& g) {
     app.add_option("--bcrypt-cost", g.bcryptCost, "bcrypt cost, 4..15")
         ->envname("USERSVC_BCRYPT_COST")
         ->capture_default_str();
-    app.add_option("--jwt-secret", g.jwtSecret, "JWT signing secret, >= 32 bytes (default: DATA_DIR/secret)")
-        ->envname("USERSVC_JWT_SECRET");
+    auto* secret =
+        app.add_option("--jwt-secret", g.jwtSecret, "JWT signing secret, >= 32 bytes (default: DATA_DIR/secret)")
+            ->envname("USERSVC_JWT_SECRET");
+    app.add_option("--jwt-secret-file", g.jwtSecretFile, "Read the JWT signing secret from FILE (mode 0600)")
+        ->envname("USERSVC_JWT_SECRET_FILE")
+        ->excludes(secret);
     app.add_option("--access-ttl", g.accessTtl, "Access token lifetime")
         ->envname("USERSVC_ACCESS_TTL")
         ->capture_default_str();

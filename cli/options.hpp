@@ -17,6 +17,7 @@ struct GlobalOptions {
 
     int bcryptCost = kDefaultBcryptCost;
     std::string jwtSecret;
+    std::string jwtSecretFile;
     std::string accessTtl = "15m";
     std::string refreshTtl = "10d";
     std::string refreshReuseInterval = "10s";
@@ -25,7 +26,9 @@ struct GlobalOptions {
     int maxSessionsPerUser = 100;
     bool requireAvatar = false;
 
-    // Parses durations and sizes; throws Error{Invalid} naming the bad option.
+    // Parses durations and sizes, reads --jwt-secret-file; throws Error{Invalid}
+    // naming the bad option. Warns (unless quiet) when --jwt-secret came on the
+    // command line, where every user of the machine can read it in ps.
     CoreSettings coreSettings() const;
     // The base of media URLs in printed users (the server's --public-url).
     std::string mediaBaseUrl() const;

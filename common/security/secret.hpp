@@ -9,4 +9,9 @@ namespace usersvc {
 // agree on one secret (the file is published with link(), which never replaces).
 std::string loadOrCreateSecret(const std::filesystem::path& dataDir);
 
+// The secret in `file` (one line, at least 32 bytes). Refused with a message
+// that says what to do: a symlink, anything but a regular file, or a file that
+// its group or others may read or write.
+std::string readSecretFile(const std::filesystem::path& file);
+
 } // namespace usersvc

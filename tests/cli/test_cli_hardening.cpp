@@ -332,3 +332,49 @@ TEST_CASE("serve deletes revoked and expired sessions when it starts") {
     }
     CHECK(rows() == 1); // the open one stays
 }
+
+TEST_CASE("a secret file that others may read, a symlink or a directory is refused with what to do") {
+    // Issue 12, finding 10: the secret file's mode and type were not checked.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    auto secret = dir.path() / "jwt.secret";
+    writeFile(secret, std::string(48, 'k') + "\n");
+    auto listWith = [&](const std::vector<std::string>& extra) {
+        std::vector<std::string> args = {kBinary, "list-users", "--data-dir", data, "-q"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return runProcess(args);
+    };
+    std::filesystem::permissions(secret, std::filesystem::perms(0644));
+    auto readable = listWith({"--jwt-secret-file", secret.string()});
+    CHECK(readable.exitCode == 2);
+    CHECK(readable.err.find("mode 0644); run chmod 600") != std::string::npos);
+    std::filesystem::permissions(secret, std::filesystem::perms(0600));
+    CHECK(listWith({"--jwt-secret-file", secret.string()}).exitCode == 0);
+    std::filesystem::create_symlink(secret, dir.path() / "link");
+    auto link = listWith({"--jwt-secret-file", (dir.path() / "link").string()});
+    CHECK(link.exitCode == 2);
+    CHECK(link.err.find("symbolic link") != std::string::npos);
+    auto directory = listWith({"--jwt-secret-file", dir.path().string()});
+    CHECK(directory.exitCode == 2);
+    CHECK(directory.err.find("not a regular file") != std::string::npos);
+    // The data directory's own secret is held to the same rules.
+    REQUIRE(listWith({}).exitCode == 0);
+    std::filesystem::permissions(std::filesystem::path(data) / "secret", std::filesystem::perms(0640));
+    auto own = listWith({});
+    CHECK(own.exitCode == 2);
+    CHECK(own.err.find("chmod 600") != std::string::npos);
+    CHECK(std::count(own.err.begin(), own.err.end(), '\n') == 1);
+}
+
+TEST_CASE("--jwt-secret on the command line warns that ps shows it; the environment and a file do not") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    const std::string value(40, 's');
+    auto flag = runProcess({kBinary, "list-users", "--data-dir", data, "--jwt-secret", value});
+    CHECK(flag.exitCode == 0);
+    CHECK(flag.err.find("visible to every local user in ps") != std::string::npos);
+    CHECK(flag.err.find(value) == std::string::npos);
+    auto env = runProcess({"/usr/bin/env", "USERSVC_JWT_SECRET=" + value, kBinary, "list-users", "--data-dir", data});
+    CHECK(env.exitCode == 0);
+    CHECK(env.err.find("ps") == std::string::npos);
+}
