@@ -168,6 +168,8 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         Core core(g.coreSettings());
         if (int removed = core.media().removeOrphanedTemps(); removed > 0)
             http::logEvent("info", "", "removed " + std::to_string(removed) + " unfinished uploads left by a crash");
+        if (int removed = core.accounts().sweepUnreferencedMedia(); removed > 0)
+            http::logEvent("info", "", "removed " + std::to_string(removed) + " images no user refers to");
         if (!args->seed.empty() && core.status().users() == 0) {
             auto report = runImport(core, args->seed, OnConflict::Skip, 5000, false);
             for (const auto& p : report.problems)

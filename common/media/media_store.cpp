@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,13 +69,25 @@ const char* contentTypeOf(ImageKind kind) {
 
 StagedImage::StagedImage(const fs::path& mediaDir, std::string field, std::size_t maxBytes)
     : mediaDir_(mediaDir), field_(std::move(field)), maxBytes_(maxBytes), hash_(std::make_unique<Sha256Stream>()) {
-    // The creator's pid is in the name, so a server starting up can tell a crashed
-    // writer's leftovers from a CLI upload in progress.
-    std::string pattern = (mediaDir_ / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
-    fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
-    if (fd_ < 0) ioFailure("cannot create a temporary file in " + mediaDir_.string());
-    ::fchmod(fd_, 0600);
-    tempPath_ = pattern;
+    // The temp file stays locked while this object lives; the kernel drops the
+    // lock when the process dies, however it dies, so an unlocked temp file is a
+    // crash's leftover (removeOrphanedTemps). A sweeper that locked the new file
+    // before this did has unlinked it by the time the lock is ours: then again.
+    for (int attempt = 0;; ++attempt) {
+        std::string pattern =
+            (mediaDir_ / (std::string(kTempPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
+        fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
+        if (fd_ < 0) ioFailure("cannot create a temporary file in " + mediaDir_.string());
+        struct stat st {};
+        if (::flock(fd_, LOCK_EX) == 0 && ::fstat(fd_, &st) == 0 && st.st_nlink > 0) {
+            ::fchmod(fd_, 0600);
+            tempPath_ = pattern;
+            return;
+        }
+        ::close(fd_);
+        fd_ = -1;
+        if (attempt == 3) ioFailure("cannot lock a temporary file in " + mediaDir_.string());
+    }
 }
 
 StagedImage::~StagedImage() {
@@ -217,16 +230,34 @@ void MediaStore::remove(std::string_view reference) const {
     ::unlink((dir_ / std::string(reference)).c_str());
 }
 
+std::vector<std::vector<std::string>> MediaStore::publishedByShard() const {
+    std::vector<std::vector<std::string>> shards;
+    std::error_code ec;
+    for (const auto& shard : fs::directory_iterator(dir_, ec)) {
+        if (!shard.is_directory(ec) || shard.is_symlink(ec)) continue;
+        std::vector<std::string> references;
+        for (const auto& file : fs::directory_iterator(shard.path(), ec)) {
+            std::string reference = shard.path().filename().string() + "/" + file.path().filename().string();
+            if (kindOfReference(reference)) references.push_back(std::move(reference));
+        }
+        if (!references.empty()) shards.push_back(std::move(references));
+    }
+    return shards;
+}
+
 int MediaStore::removeOrphanedTemps() const {
     int removed = 0;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir_, ec)) {
         std::string name = entry.path().filename().string();
         if (name.rfind(kTempPrefix, 0) != 0) continue;
-        // ".upload-<pid>-XXXXXX": remove when that process is gone (or the name is not ours).
-        long pid = std::strtol(name.c_str() + std::strlen(kTempPrefix), nullptr, 10);
-        bool writerAlive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
-        if (!writerAlive && fs::remove(entry.path(), ec)) ++removed;
+        // A writer holds its temp file locked for as long as it lives. Whether its
+        // pid is reused, is this process (PID 1 in a restarted container) or a
+        // zombie does not matter: only the lock does.
+        int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(entry.path().c_str()) == 0) ++removed;
+        ::close(fd);
     }
     return removed;
 }

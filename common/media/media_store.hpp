@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace usersvc {
 
@@ -100,8 +101,12 @@ public:
     // references it). References of another shape are ignored.
     void remove(std::string_view reference) const;
 
-    // Removes temp files whose writing process no longer runs (a crash).
+    // Removes temp files whose writing process no longer runs (a crash): the
+    // ones no live StagedImage holds locked.
     int removeOrphanedTemps() const;
+
+    // The published files, one list per shard directory ("3f/3f9a...c1.png").
+    std::vector<std::vector<std::string>> publishedByShard() const;
 
     std::size_t maxBytes() const { return maxBytes_; }
     const std::filesystem::path& dir() const { return dir_; }

@@ -185,6 +185,13 @@ IssuedSession AccountService::refresh(std::string_view refreshToken, const Clien
     throw Error(Code::Unauthenticated, "Refresh token reuse detected; the session is revoked");
 }
 
+int AccountService::sweepUnreferencedMedia() {
+    int removed = 0;
+    for (const auto& shard : media_.publishedByShard())
+        removed += releaseUnreferenced(store_, media_, shard);
+    return removed;
+}
+
 SessionPurge AccountService::purgeSessions() {
     std::int64_t now = nowMs();
     // A second past the interval, so an answer being replayed right now is not

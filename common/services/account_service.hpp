@@ -109,6 +109,11 @@ public:
     // Throws Error{Unauthenticated}.
     IssuedSession refresh(std::string_view refreshToken, const ClientInfo& client);
 
+    // Deletes image files no user refers to (an image replaced just before a
+    // kill -9 was never released); returns how many. One write transaction per
+    // shard directory, so a registration publishing meanwhile is never raced.
+    int sweepUnreferencedMedia();
+
     // Deletes revoked and expired sessions and forgets sealed replay answers past
     // their reuse interval (run by serve at start and then every minute).
     SessionPurge purgeSessions();

@@ -63,11 +63,16 @@ void PublishedImages::unpublishAll() {
     }
 }
 
-void releaseUnreferenced(Store& store, const MediaStore& media, const std::vector<std::string>& references) {
+int releaseUnreferenced(Store& store, const MediaStore& media, const std::vector<std::string>& references) {
+    int removed = 0;
     auto tx = store.beginWrite();
     for (const auto& ref : references)
-        if (MediaStore::kindOfReference(ref) && !tx->isMediaReferenced(ref)) media.remove(ref);
+        if (MediaStore::kindOfReference(ref) && !tx->isMediaReferenced(ref)) {
+            media.remove(ref);
+            ++removed;
+        }
     tx->commit();
+    return removed;
 }
 
 } // namespace usersvc

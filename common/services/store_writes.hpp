@@ -43,7 +43,7 @@ private:
 };
 
 // Deletes each local media file no user references any more, in one write
-// transaction. "" and absolute URLs are skipped.
-void releaseUnreferenced(Store& store, const MediaStore& media, const std::vector<std::string>& references);
+// transaction; returns how many. "" and absolute URLs are skipped.
+int releaseUnreferenced(Store& store, const MediaStore& media, const std::vector<std::string>& references);
 
 } // namespace usersvc

@@ -378,3 +378,29 @@ TEST_CASE("--jwt-secret on the command line warns that ps shows it; the environm
     CHECK(env.exitCode == 0);
     CHECK(env.err.find("ps") == std::string::npos);
 }
+
+TEST_CASE("serve removes image files no user refers to when it starts") {
+    // Issue 12, finding 10: an image replaced just before a kill -9 was never deleted.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    auto avatar = dir.path() / "avatar.png";
+    writeFile(avatar, pngBytes());
+    REQUIRE(runProcess({kBinary, "register", "--data-dir", data, "--bcrypt-cost", "4", "--username", "pictured",
+                           "--email", "pictured@x.io", "--avatar", avatar.string(), "--password-stdin"},
+                "password123\n")
+                .exitCode == 0);
+    auto media = std::filesystem::path(data) / "media";
+    REQUIRE(countFiles(media) == 1);
+    // What a replaced avatar leaves when the process dies before releasing it.
+    std::string stray = "ab/ab" + std::string(62, '0') + ".png";
+    std::filesystem::create_directories(media / "ab");
+    writeFile(media / stray, pngBytes() + "old");
+    {
+        ChildServer server(kBinary, {"--data-dir", data});
+        CHECK(server.client().Get("/media/" + stray)->status == 404);
+    }
+    CHECK(countFiles(media) == 1);
+    auto listed = runProcess({kBinary, "show-user", "pictured", "--data-dir", data, "--json"});
+    std::string reference = parseJson(listed.out)["Avatar"].get<std::string>();
+    CHECK(std::filesystem::exists(media / reference.substr(reference.find("/media/") + 7)));
+}

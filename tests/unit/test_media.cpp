@@ -4,6 +4,7 @@
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -126,4 +127,19 @@ TEST_CASE("temp files of crashed writers are swept, uploads in progress are not"
     auto staged = media.stage("Avatar"); // this process: alive, must survive
     CHECK(media.removeOrphanedTemps() == 2);
     CHECK(test::countFiles(dir.path() / "media") == 1);
+}
+
+TEST_CASE("a temp file is a crash's leftover when no writer holds it, whatever pid its name carries") {
+    // Issue 12, finding 10: leftovers survived when the named pid was alive again
+    // (the server as PID 1 in a restarted container) or a zombie.
+    test::TempDir dir;
+    MediaStore media(dir.path() / "media", 1024);
+    test::writeFile(dir.path() / "media" / ".upload-1-abcdef", "partial");                                    // PID 1
+    test::writeFile(dir.path() / "media" / (".upload-" + std::to_string(::getpid()) + "-ghijkl"), "partial"); // us
+    auto staged = media.stage("Avatar");
+    staged->append(test::pngBytes().data(), test::pngBytes().size());
+    CHECK(media.removeOrphanedTemps() == 2);
+    CHECK(test::countFiles(dir.path() / "media") == 1);
+    staged->publish(); // the upload in progress is untouched and completes
+    CHECK(media.resolve(staged->reference()));
 }
