@@ -166,6 +166,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
 
         auto serveLock = ServeLock::shared(g.dataDir); // restore refuses while this is held
         Core core(g.coreSettings());
+        core.status().checkStoreIntegrity();
         if (int removed = core.media().removeOrphanedTemps(); removed > 0)
             http::logEvent("info", "", "removed " + std::to_string(removed) + " unfinished uploads left by a crash");
         if (int removed = core.accounts().sweepUnreferencedMedia(); removed > 0)

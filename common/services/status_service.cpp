@@ -1,13 +1,31 @@
 #include "services/status_service.hpp"
 
 #include "domain/clock.hpp"
+#include "domain/error.hpp"
 #include "security/password.hpp"
 #include "storage/store.hpp"
+
+#include <algorithm>
 
 namespace usersvc {
 
 bool StatusService::storeAnswers() {
     return store_.ping();
+}
+
+void StatusService::checkStoreIntegrity() {
+    std::string verdict;
+    try {
+        verdict = store_.checkIntegrity();
+    } catch (const Error& e) {
+        verdict = e.what();
+    }
+    // One line on stderr, whatever the store's report looks like.
+    std::replace(verdict.begin(), verdict.end(), '\n', ' ');
+    if (verdict != "ok")
+        throw Error(
+            Code::Unavailable, "the store is damaged (" + verdict +
+                                   "); restore a backup with 'usersvc restore', or move the file away to start empty");
 }
 
 std::int64_t StatusService::users() {

@@ -12,8 +12,11 @@ class StatusService {
 public:
     StatusService(Store& store, PasswordHasher& hasher) : store_(store), hasher_(hasher) {}
 
-    // True when the store answers a trivial query.
+    // True when the store answers and has this build's schema (healthcheck).
     bool storeAnswers();
+    // Throws Error{Unavailable} naming what is wrong when the database fails a
+    // quick structural check (serve runs it once at start).
+    void checkStoreIntegrity();
     std::int64_t users();
     // Sessions neither revoked nor expired.
     std::int64_t openSessions();

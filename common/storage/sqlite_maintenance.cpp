@@ -78,10 +78,27 @@ void SqliteStore::restoreFrom(const std::string& file) {
 bool SqliteStore::ping() {
     try {
         Lease lease(*this);
-        return lease.db().execAndGet("SELECT count(*) FROM sqlite_master").getInt() >= 0;
+        auto& db = lease.db();
+        if (db.execAndGet("PRAGMA user_version").getInt() != latestSchemaVersion()) return false;
+        return db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users',"
+                             " 'sessions', 'retired_refresh_tokens', 'subscriptions', 'watch_history')")
+                   .getInt() == 5;
     } catch (const std::exception&) {
         return false;
     }
+}
+
+std::string SqliteStore::checkIntegrity() {
+    return guarded([&] {
+        Lease lease(*this);
+        SQLite::Statement check(lease.db(), "PRAGMA quick_check(5)");
+        std::string problems;
+        while (check.executeStep()) {
+            std::string line = check.getColumn(0).getString();
+            if (line != "ok") problems += (problems.empty() ? "" : "; ") + line;
+        }
+        return problems.empty() ? std::string("ok") : problems;
+    });
 }
 
 } // namespace usersvc

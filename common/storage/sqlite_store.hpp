@@ -70,6 +70,7 @@ public:
         const std::string& file, const std::function<void(const std::vector<std::string>&)>& whileLocked) override;
     void restoreFrom(const std::string& file) override;
     bool ping() override;
+    std::string checkIntegrity() override;
 
     int schemaVersion();
 

@@ -148,8 +148,12 @@ public:
         const std::string& file, const std::function<void(const std::vector<std::string>&)>& whileLocked) = 0;
     // Replaces the whole store with the content of `file` (checked first).
     virtual void restoreFrom(const std::string& file) = 0;
-    // True when the store answers a trivial query.
+    // True when the store answers and holds the schema this build expects (its
+    // version, and every table): a database emptied or cut short is not healthy.
     virtual bool ping() = 0;
+    // A quick structural check of the whole database (SQLite's quick_check):
+    // "ok", or what is wrong.
+    virtual std::string checkIntegrity() = 0;
 };
 
 } // namespace usersvc

@@ -404,3 +404,29 @@ TEST_CASE("serve removes image files no user refers to when it starts") {
     std::string reference = parseJson(listed.out)["Avatar"].get<std::string>();
     CHECK(std::filesystem::exists(media / reference.substr(reference.find("/media/") + 7)));
 }
+
+TEST_CASE("serve refuses a damaged store at start with one line saying what to do") {
+    // Issue 12, finding 10: a partly corrupt database was served as healthy.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    for (int i = 0; i < 40; ++i)
+        REQUIRE(runProcess({kBinary, "register", "--data-dir", data, "--bcrypt-cost", "4", "--username",
+                               "user" + std::to_string(i), "--email", "user" + std::to_string(i) + "@x.io",
+                               "--full-name", std::string(90, 'n'), "--password-stdin", "-q"},
+                    "password123\n")
+                    .exitCode == 0);
+    auto file = std::filesystem::path(data) / "usersvc.db";
+    std::string bytes = readFile(file);
+    REQUIRE(bytes.size() > 6 * 4096);
+    // Pages 3 and 4 (b-tree pages of the tables) overwritten; the header and
+    // the schema on page 1 stay readable, as after a torn write.
+    for (std::size_t at = 2 * 4096; at < 4 * 4096; ++at)
+        bytes[at] = static_cast<char>(0xA5);
+    writeFile(file, bytes);
+    auto r = runProcess({kBinary, "serve", "--port", "0", "--data-dir", data});
+    CHECK(r.exitCode != 0);
+    CHECK(r.out.find("listening") == std::string::npos);
+    CHECK(r.err.find("the store is damaged") != std::string::npos);
+    CHECK(r.err.find("usersvc restore") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}

@@ -486,3 +486,11 @@ TEST_CASE_TEMPLATE("a session keeps at most its newest 100 retired refresh hashe
     CHECK(store->findSessionByRetiredRefreshHash("hash-49")->id == "loop");
     CHECK(store->findSessionByRetiredRefreshHash("hash-148")->id == "loop");
 }
+
+TEST_CASE_TEMPLATE("a healthy store answers ping and passes its integrity check", B, STORE_BACKENDS) {
+    test::TempDir dir;
+    auto store = B::open(dir.path());
+    test::insertUser(*store, test::sampleUser("healthy"));
+    CHECK(store->ping());
+    CHECK(store->checkIntegrity() == "ok");
+}

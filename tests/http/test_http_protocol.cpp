@@ -1,6 +1,8 @@
 #include "log.hpp"
 #include "scenario.hpp"
+#include "storage/sqlite_store.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -129,4 +131,24 @@ TEST_CASE("a path with CR LF cannot forge an access-log line") {
     CHECK(std::count(text.begin(), text.end(), '\n') == 2); // two events, two lines
     CHECK(text.find("/x\\x0d\\x0a2026-11-25") != std::string::npos);
     CHECK(text.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("healthcheck is 503 when the store has lost a table or has another schema version") {
+    // Issue 12, finding 10: an emptied database was served as healthy.
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    REQUIRE(client.Get("/api/v1/healthcheck")->status == 200);
+    {
+        SQLite::Database db((dir.path() / "usersvc.db").string(), SQLite::OPEN_READWRITE);
+        db.exec("PRAGMA user_version = 1");
+    }
+    CHECK(client.Get("/api/v1/healthcheck")->status == 503);
+    {
+        SQLite::Database db((dir.path() / "usersvc.db").string(), SQLite::OPEN_READWRITE);
+        db.exec("PRAGMA user_version = " + std::to_string(latestSchemaVersion()) + "; DROP TABLE watch_history");
+    }
+    auto res = client.Get("/api/v1/healthcheck");
+    CHECK(res->status == 503);
+    CHECK(parseJson(res->body)["message"] == "Store unavailable");
 }
