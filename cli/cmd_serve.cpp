@@ -123,7 +123,8 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->envname("USERSVC_TRUSTED_PROXY")
         ->delimiter(',');
     cmd->add_option("--threads", s.threads, "HTTP worker threads (default max(16, 4 x cores))")
-        ->envname("USERSVC_THREADS");
+        ->envname("USERSVC_THREADS")
+        ->check(CLI::Range(1, 10000));
     cmd->add_option("--max-connections", s.maxConnections, "Connections served at once (workers grow to this)")
         ->envname("USERSVC_MAX_CONNECTIONS")
         ->check(CLI::Range(1, 10000))

@@ -81,7 +81,10 @@ void HttpServer::configure() {
     auto& s = *server_;
     unsigned threads = settings_.threads ? settings_.threads : defaultThreads();
     unsigned maxThreads = std::max(threads, settings_.maxConnections);
-    s.new_task_queue = [threads, maxThreads] { return new WorkerPool(threads, maxThreads); };
+    // The pool is started in bind(), before "listening" is printed, so a thread
+    // count the system refuses is a clear error at start; cpp-httplib takes it over.
+    poolSize_ = {threads, maxThreads};
+    s.new_task_queue = [this] { return pool_ ? pool_.release() : new WorkerPool(poolSize_.first, poolSize_.second); };
     // Off by default in cpp-httplib 0.11: Nagle plus delayed ACK costs ~40 ms per
     // keep-alive response on loopback.
     s.set_tcp_nodelay(true);
@@ -149,6 +152,7 @@ void HttpServer::configure() {
 }
 
 int HttpServer::bind() {
+    pool_ = std::make_unique<WorkerPool>(poolSize_.first, poolSize_.second);
     int port = settings_.port == 0 ? server_->bind_to_any_port(settings_.host)
                                    : (server_->bind_to_port(settings_.host, settings_.port) ? settings_.port : -1);
     if (port <= 0)

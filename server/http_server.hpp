@@ -25,6 +25,8 @@ class Core;
 
 namespace usersvc::http {
 
+class WorkerPool;
+
 struct ServerSettings {
     std::string host = "127.0.0.1";
     int port = 8000;
@@ -87,6 +89,8 @@ private:
     LoginLimiter loginLimiter_;
     CorsPolicy cors_;
     TrustedProxies proxies_;
+    std::pair<unsigned, unsigned> poolSize_; // workers kept, workers at most
+    std::unique_ptr<WorkerPool> pool_;       // started by bind(), handed to cpp-httplib
     Metrics metrics_;
     std::unique_ptr<RouteContext> context_;
     Router router_;

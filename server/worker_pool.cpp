@@ -1,12 +1,37 @@
 #include "worker_pool.hpp"
 
+#include "domain/error.hpp"
+#include "log.hpp"
+
+#include <system_error>
+
 namespace usersvc::http {
 
-WorkerPool::WorkerPool(unsigned minThreads, unsigned maxThreads)
-    : minThreads_(std::max(1u, minThreads)), maxThreads_(std::max(minThreads_, maxThreads)) {
-    std::lock_guard lock(mutex_);
-    for (unsigned i = 0; i < minThreads_; ++i)
-        workers_.emplace_back([this] { work(); });
+WorkerPool::WorkerPool(unsigned minThreads, unsigned maxThreads, ThreadStarter start)
+    : minThreads_(std::max(1u, minThreads)), maxThreads_(std::max(minThreads_, maxThreads)),
+      start_(start ? std::move(start) : [](std::function<void()> body) { return std::thread(std::move(body)); }) {
+    std::unique_lock lock(mutex_);
+    for (unsigned i = 0; i < minThreads_; ++i) {
+        if (addWorkerLocked()) continue;
+        lock.unlock();
+        shutdown();
+        throw Error(Code::Unavailable, "cannot start " + std::to_string(minThreads_) +
+                                           " worker threads (the system refused one); lower --threads");
+    }
+}
+
+bool WorkerPool::addWorkerLocked() {
+    try {
+        workers_.push_back(start_([this] { work(); }));
+        return true;
+    } catch (const std::system_error&) {
+        if (!refusalLogged_)
+            logEvent("warn", "",
+                "the system refused a worker thread at " + std::to_string(workers_.size()) +
+                    "; connections beyond that wait for a free worker");
+        refusalLogged_ = true;
+        return false;
+    }
 }
 
 WorkerPool::~WorkerPool() {
@@ -17,7 +42,7 @@ void WorkerPool::enqueue(std::function<void()> job) {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));
     // Every worker busy: grow rather than make this connection wait behind them.
-    if (idle_ < jobs_.size() && workers_.size() < maxThreads_) workers_.emplace_back([this] { work(); });
+    if (idle_ < jobs_.size() && workers_.size() < maxThreads_) addWorkerLocked();
     ready_.notify_one();
 }
 

@@ -19,7 +19,12 @@ namespace usersvc::http {
 
 class WorkerPool final : public httplib::TaskQueue {
 public:
-    WorkerPool(unsigned minThreads, unsigned maxThreads);
+    // Starts one worker thread running `body`; std::thread unless a test needs
+    // the system to refuse (a thread limit cannot be imposed on root).
+    using ThreadStarter = std::function<std::thread(std::function<void()> body)>;
+
+    // Throws Error{Unavailable} when the first `minThreads` cannot be started.
+    WorkerPool(unsigned minThreads, unsigned maxThreads, ThreadStarter start = {});
     ~WorkerPool() override;
 
     void enqueue(std::function<void()> job) override;
@@ -30,14 +35,19 @@ public:
 
 private:
     void work();
+    // Adds a worker; false when the system refuses a thread (the job then waits
+    // for a worker that is already running; growth is tried again next time).
+    bool addWorkerLocked();
 
     unsigned minThreads_, maxThreads_;
+    ThreadStarter start_;
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<std::function<void()>> jobs_;
     std::vector<std::thread> workers_;
     unsigned idle_ = 0;
     bool stopping_ = false;
+    bool refusalLogged_ = false;
 };
 
 } // namespace usersvc::http

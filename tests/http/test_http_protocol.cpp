@@ -1,12 +1,15 @@
 #include "log.hpp"
 #include "scenario.hpp"
 #include "storage/sqlite_store.hpp"
+#include "worker_pool.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <system_error>
 
 using namespace usersvc;
 using namespace usersvc::test;
@@ -151,4 +154,34 @@ TEST_CASE("healthcheck is 503 when the store has lost a table or has another sch
     auto res = client.Get("/api/v1/healthcheck");
     CHECK(res->status == 503);
     CHECK(parseJson(res->body)["message"] == "Store unavailable");
+}
+
+TEST_CASE("worker threads the system refuses: an error before listening, or a pool that stops growing") {
+    // Issue 12, finding 10: --threads 5000 aborted after printing "listening".
+    auto refuseAfter = [](int allowed) {
+        auto started = std::make_shared<std::atomic<int>>(0);
+        return [started, allowed](std::function<void()> body) {
+            if (++*started > allowed)
+                throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+            return std::thread(std::move(body));
+        };
+    };
+    try {
+        http::WorkerPool pool(5, 10, refuseAfter(3));
+        FAIL("the pool started with fewer workers than asked for");
+    } catch (const Error& e) {
+        CHECK(e.code == Code::Unavailable);
+        CHECK(std::string(e.what()).find("lower --threads") != std::string::npos);
+    }
+    // Growth refused: the jobs still all run, on the workers there are.
+    http::WorkerPool pool(1, 8, refuseAfter(2));
+    std::atomic<int> done{0};
+    for (int i = 0; i < 6; ++i)
+        pool.enqueue([&done] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            ++done;
+        });
+    pool.shutdown();
+    CHECK(done == 6);
+    CHECK(pool.threads() == 2);
 }
