@@ -12,6 +12,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <limits>
 
 namespace usersvc {
 
@@ -27,6 +29,28 @@ void copyInto(const fs::path& from, const fs::path& to) {
     temp += ".partial";
     fs::copy_file(from, temp, fs::copy_options::overwrite_existing);
     fs::rename(temp, to);
+}
+
+// A backup's image, staged and checked: its content must hash to its name and
+// be the image type its extension says, as if it had been uploaded (no size
+// limit: --max-upload may have been lowered since it was).
+std::unique_ptr<StagedImage> stageVerified(const fs::path& mediaDir, const fs::path& source, const std::string& ref) {
+    auto staged = std::make_unique<StagedImage>(mediaDir, "media", std::numeric_limits<std::size_t>::max());
+    std::ifstream in(source, std::ios::binary);
+    char buffer[64 * 1024];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+        staged->append(buffer, static_cast<std::size_t>(in.gcount()));
+    bool matches = false;
+    try {
+        staged->finish();
+        matches = staged->reference() == ref;
+    } catch (const Error&) {
+        // not an image at all: the same verdict
+    }
+    if (!in.eof() || !matches)
+        throw Error(Code::Invalid, "the backup's media file " + source.string() +
+                                       " does not match its name (content hash or image type); the store is unchanged");
+    return staged;
 }
 
 int openLockFile(const fs::path& dataDir) {
@@ -76,16 +100,28 @@ BackupReport BackupService::restore(const fs::path& file) {
     if (!fs::is_directory(mediaCopy))
         throw Error(Code::Invalid, "the backup's media directory " + mediaCopy.string() + " is missing");
     BackupReport report;
-    // Media first: adding files nobody references yet is harmless if the
-    // database step then fails.
-    for (const auto& entry : fs::recursive_directory_iterator(mediaCopy)) {
-        if (!entry.is_regular_file()) continue;
-        std::string ref = fs::relative(entry.path(), mediaCopy).string();
-        if (!MediaStore::kindOfReference(ref)) continue;
-        if (!media_.resolve(ref)) copyInto(entry.path(), media_.dir() / ref);
-        ++report.mediaFiles;
+    // Media first, each file checked against its name and published under the
+    // write lock: adding files nobody references yet is harmless, and if a
+    // later one or the database step fails they are released again.
+    std::vector<std::string> added;
+    try {
+        for (const auto& entry : fs::recursive_directory_iterator(mediaCopy)) {
+            if (!entry.is_regular_file()) continue;
+            std::string ref = fs::relative(entry.path(), mediaCopy).string();
+            if (!MediaStore::kindOfReference(ref)) continue;
+            ++report.mediaFiles;
+            if (media_.resolve(ref)) continue;
+            auto staged = stageVerified(media_.dir(), entry.path(), ref);
+            auto tx = store_.beginWrite();
+            staged->publish();
+            tx->commit();
+            added.push_back(ref);
+        }
+        store_.restoreFrom(file.string());
+    } catch (...) {
+        releaseUnreferenced(store_, media_, added);
+        throw;
     }
-    store_.restoreFrom(file.string());
     // Images of the store as it was before, now referenced by nobody.
     std::vector<std::string> present;
     for (const auto& entry : fs::recursive_directory_iterator(media_.dir())) {

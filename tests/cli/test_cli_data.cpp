@@ -207,3 +207,37 @@ TEST_CASE("an input that ends inside a JSON array is reported, and the exit code
                                          "\"password\":\"password123\"}\n]\n");
     CHECK(cli(data, {"import", (dir.path() / "whole.json").string()}).exitCode == 0);
 }
+
+TEST_CASE("restore checks each media file against its name and changes nothing when one does not match") {
+    // Issue 12, finding 10: restore copied media without checking hash or type.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    std::string backup = (dir.path() / "backup.db").string();
+    writeFile(dir.path() / "avatar.png", pngBytes());
+    REQUIRE(cli(data,
+                {"register", "--username", "pictured", "--email", "pictured@x.io", "--avatar",
+                    (dir.path() / "avatar.png").string(), "--password-stdin"},
+                "password123\n")
+                .exitCode == 0);
+    REQUIRE(cli(data, {"backup", backup}).exitCode == 0);
+    REQUIRE(cli(data, {"delete-user", "pictured", "--yes"}).exitCode == 0);
+    REQUIRE(cli(data, {"register", "--username", "after", "--email", "after@x.io", "--password-stdin"}, "password123\n")
+                .exitCode == 0);
+    std::filesystem::path stored;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path() / "backup.db.media"))
+        if (entry.is_regular_file()) stored = entry.path();
+    REQUIRE_FALSE(stored.empty());
+    for (const std::string& forged : {pngBytes() + "tampered", std::string("<html><script>alert(1)</script>")}) {
+        writeFile(stored, forged);
+        auto r = cli(data, {"restore", backup});
+        CHECK(r.exitCode == 2);
+        CHECK(r.err.find("does not match its name") != std::string::npos);
+        CHECK(countFiles(dir.path() / "data" / "media") == 0); // nothing added, nothing left behind
+        auto users = lines(cli(data, {"export"}).out);
+        REQUIRE(users.size() == 1);
+        CHECK(users[0]["username"] == "after");
+    }
+    writeFile(stored, pngBytes()); // the genuine file again: restore works
+    CHECK(cli(data, {"restore", backup}).exitCode == 0);
+    CHECK(countFiles(dir.path() / "data" / "media") == 1);
+}
