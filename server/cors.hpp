@@ -1,6 +1,8 @@
 #pragma once
 // CORS for the origins given with --cors-origin, and no others: preflights
 // answered before routing, and the allow headers on every answer to them.
+#include "router.hpp"
+
 #include <httplib.h>
 
 #include <string>
@@ -20,9 +22,19 @@ public:
     // Access-Control-Allow-Origin and friends on a response to a listed origin.
     void decorate(const httplib::Request& req, httplib::Response& res) const;
 
-private:
     bool listed(const std::string& origin) const;
+
+private:
     std::vector<std::string> origins_;
 };
+
+// Login CSRF: a page on another site can post a plain HTML form (urlencoded,
+// multipart or text/plain bodies need no preflight) to a route that sets the
+// session cookies, signing the browser in as the attacker. A browser sends
+// Origin with such a post; unless it is this server's own origin (its public
+// URL, or the Host it was reached at) or a listed one, the route answers 403.
+// Requests without Origin (curl, apps) and JSON bodies (which need a preflight
+// that CORS refuses) are not affected.
+RouteHandler refuseCrossSiteForms(const CorsPolicy& cors, const std::string& publicUrl, RouteHandler handler);
 
 } // namespace usersvc::http

@@ -63,7 +63,7 @@ HttpServer::HttpServer(Core& core, ServerSettings settings)
       proxies_(settings_.trustedProxies), server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
     context_ = std::make_unique<RouteContext>(
-        RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_)});
+        RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_), cors_});
     registerHealthRoutes(router_, *context_);
     registerUserRoutes(router_, *context_);
     registerAccountRoutes(router_, *context_);

@@ -53,6 +53,7 @@ struct RouteContext {
     LoginLimiter& loginLimiter;
     Metrics& metrics;
     CookiePolicy cookies; // from insecureCookies and cookieSameSite
+    const CorsPolicy& cors;
 };
 
 // Route-table binders the route files share: a handler with the context, and

@@ -106,10 +106,14 @@ void currentUser(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
 
 void registerUserRoutes(Router& router, RouteContext& ctx) {
     router.add("POST", kUsers + "/register", limitConflicts(ctx.loginLimiter, bindRoute(ctx, registerUser)));
-    router.add("POST", kUsers + "/login", limitFailedLogins(ctx.loginLimiter, &ctx.metrics, bindRoute(ctx, login)));
+    // Both set the session cookies: no cross-site form may call them.
+    auto loginRoute = refuseCrossSiteForms(
+        ctx.cors, ctx.publicUrl, limitFailedLogins(ctx.loginLimiter, &ctx.metrics, bindRoute(ctx, login)));
+    auto refreshRoute = refuseCrossSiteForms(ctx.cors, ctx.publicUrl, bindRoute(ctx, refreshToken));
+    router.add("POST", kUsers + "/login", loginRoute);
     router.add("POST", kUsers + "/logout", bindSignedIn(ctx, logout));
-    router.add("POST", kUsers + "/refreshToken", bindRoute(ctx, refreshToken));
-    router.add("POST", kUsers + "/refresh-token", bindRoute(ctx, refreshToken)); // chai-backend alias
+    router.add("POST", kUsers + "/refreshToken", refreshRoute);
+    router.add("POST", kUsers + "/refresh-token", refreshRoute); // chai-backend alias
     router.add("GET", kUsers + "/getUser", bindSignedIn(ctx, currentUser));
     router.add("GET", kUsers + "/current-user", bindSignedIn(ctx, currentUser));     // chai-backend
     router.add("GET", kUsers + "/get-current-user", bindSignedIn(ctx, currentUser)); // forks

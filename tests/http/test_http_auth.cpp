@@ -233,3 +233,40 @@ TEST_CASE("a login beyond --max-sessions-per-user signs out the least recently u
         CHECK(client.Get(kUsers + "/current-user", bearer(token))->status == 200);
     CHECK(server.core().accounts().openSessions("many").size() == 3);
 }
+
+TEST_CASE("a form posted from another site cannot sign a browser in (login CSRF)") {
+    // Issue 12, finding 10: a cross-site form post logged the browser into the
+    // attacker's account.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.corsOrigins = {"http://localhost:5173"};
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    signUp(client, "attacker");
+    const std::string form = "username=attacker&password=password123";
+    auto post = [&](const httplib::Headers& headers, const std::string& body, const std::string& type) {
+        auto res = client.Post(kUsers + "/login", headers, body, type);
+        REQUIRE(res);
+        return *res;
+    };
+    for (std::string origin : {"https://evil.example", "null"}) {
+        for (const auto& [body, type] : std::vector<std::pair<std::string, std::string>>{
+                 {form, "application/x-www-form-urlencoded"}, {form, "text/plain"}}) {
+            CAPTURE(origin);
+            CAPTURE(type);
+            auto refused = post({{"Origin", origin}}, body, type);
+            CHECK(refused.status == 403);
+            CHECK(setCookiesOf(refused).empty());
+        }
+    }
+    auto refresh = client.Post(kUsers + "/refresh-token", {{"Origin", "https://evil.example"}}, "", "text/plain");
+    REQUIRE(refresh);
+    CHECK(refresh->status == 403);
+    // The server's own origin, a listed one, no Origin at all, or JSON (which a
+    // browser only sends cross-site after a preflight CORS refuses) sign in.
+    CHECK(post({{"Origin", server.baseUrl()}}, form, "application/x-www-form-urlencoded").status == 200);
+    CHECK(post({{"Origin", "http://localhost:5173"}}, form, "application/x-www-form-urlencoded").status == 200);
+    CHECK(post({}, form, "application/x-www-form-urlencoded").status == 200);
+    CHECK(post({{"Origin", "https://evil.example"}}, R"({"username":"attacker","password":"password123"})", kJson)
+              .status == 200);
+}
