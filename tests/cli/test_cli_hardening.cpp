@@ -366,7 +366,7 @@ TEST_CASE("a secret file that others may read, a symlink or a directory is refus
     CHECK(std::count(own.err.begin(), own.err.end(), '\n') == 1);
 }
 
-TEST_CASE("--jwt-secret on the command line warns that ps shows it; the environment and a file do not") {
+TEST_CASE("--jwt-secret on the command line warns that ps shows it, the environment and a file do not") {
     TempDir dir;
     std::string data = (dir.path() / "data").string();
     const std::string value(40, 's');
