@@ -156,19 +156,22 @@ ProcessResult runProcess(const std::vector<std::string>& args, const std::string
     return result;
 }
 
-ChildServer::ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs, long fileSizeLimit) {
+ChildServer::ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs, long fileSizeLimit,
+    const std::string& stderrFile) {
     int out[2];
     if (pipe2(out, O_CLOEXEC)) throw std::runtime_error("pipe");
     pid_ = fork();
     if (pid_ == 0) {
         dup2(out[1], 1);
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 2);
+        int err = stderrFile.empty() ? open("/dev/null", O_WRONLY)
+                                     : open(stderrFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(err, 2);
         if (fileSizeLimit > 0) {
             rlimit limit{static_cast<rlim_t>(fileSizeLimit), static_cast<rlim_t>(fileSizeLimit)};
             setrlimit(RLIMIT_FSIZE, &limit);
         }
-        std::vector<std::string> args = {binary, "serve", "--port", "0", "--no-access-log"};
+        std::vector<std::string> args = {binary, "serve", "--port", "0"};
+        if (stderrFile.empty()) args.push_back("--no-access-log");
         args.insert(args.end(), extraArgs.begin(), extraArgs.end());
         std::vector<char*> argv;
         for (const auto& a : args)

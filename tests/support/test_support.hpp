@@ -72,9 +72,12 @@ ProcessResult runProcess(const std::vector<std::string>& args, const std::string
 class ChildServer {
 public:
     // `fileSizeLimit` > 0 sets RLIMIT_FSIZE in the child: a disk that fills up.
-    ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs, long fileSizeLimit = 0);
+    // With `stderrFile`, the access log is on and stderr goes to that file.
+    ChildServer(const std::string& binary, const std::vector<std::string>& extraArgs, long fileSizeLimit = 0,
+        const std::string& stderrFile = "");
     ~ChildServer();
     int port() const { return port_; }
+    int pid() const { return pid_; }
     httplib::Client client() const;
     // Sends SIGTERM and returns the exit status.
     int terminate();
