@@ -183,11 +183,9 @@ TEST_CASE("login refuses a password longer than registration allows: 400, not a 
     TestServer server(dir.path());
     auto client = server.client();
     signUp(client, "longpw");
-    auto res = client.Post(kUsers + "/login",
-        nlohmann::json{{"username", "longpw"}, {"password", "password123" + std::string(62, 'x')}}.dump(), kJson);
-    REQUIRE(res);
-    CHECK(res->status == 400);
-    CHECK(res->body.find(R"("field":"password")") != std::string::npos);
+    auto res = postLogin(client, {{"username", "longpw"}, {"password", "password123" + std::string(62, 'x')}});
+    CHECK(res.status == 400);
+    CHECK(res.body.find(R"("field":"password")") != std::string::npos);
 }
 
 TEST_CASE("an account whose access token cannot be signed gets no session row") {
@@ -203,11 +201,8 @@ TEST_CASE("an account whose access token cannot be signed gets no session row") 
     }
     TestServer server(dir.path());
     auto client = server.client();
-    for (int i = 0; i < 3; ++i) {
-        auto res = client.Post(kUsers + "/login", R"({"username":"legacy","password":"password123"})", kJson);
-        REQUIRE(res);
-        CHECK(res->status == 500);
-    }
+    for (int i = 0; i < 3; ++i)
+        CHECK(postLogin(client, {{"username", "legacy"}, {"password", "password123"}}).status == 500);
     CHECK(server.core().status().openSessions() == 0);
 }
 
@@ -220,10 +215,9 @@ TEST_CASE("a login beyond --max-sessions-per-user signs out the least recently u
     for (int i = 0; i < 3; ++i)
         tokens.push_back(signUp(client, "many" + std::to_string(i)).token); // others' sessions do not count
     auto login = [&] {
-        auto res = client.Post(kUsers + "/login", R"({"username":"many","password":"password123"})", kJson);
-        REQUIRE(res);
-        REQUIRE(res->status == 200);
-        return parseJson(res->body)["data"]["accessToken"].get<std::string>();
+        auto res = postLogin(client, {{"username", "many"}, {"password", "password123"}});
+        REQUIRE(res.status == 200);
+        return parseJson(res.body)["data"]["accessToken"].get<std::string>();
     };
     std::string second = login(), third = login();
     CHECK(client.Get(kUsers + "/current-user", bearer(tokens[0]))->status == 200);

@@ -38,6 +38,14 @@ inline httplib::Result send(httplib::Client& client, const std::string& method, 
     return client.Post(path, headers, body, contentType);
 }
 
+// POST /api/v1/users/login with `fields` as JSON; the answer, which must exist.
+inline httplib::Response postLogin(
+    httplib::Client& client, const nlohmann::json& fields, const httplib::Headers& headers = {}) {
+    auto res = client.Post("/api/v1/users/login", headers, fields.dump(), "application/json");
+    REQUIRE(res);
+    return *res;
+}
+
 inline httplib::Headers bearer(const std::string& token) {
     return {{"Authorization", "Bearer " + token}};
 }
