@@ -125,6 +125,10 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--threads", s.threads, "HTTP worker threads (default max(16, 4 x cores))")
         ->envname("USERSVC_THREADS")
         ->check(CLI::Range(1, 10000));
+    cmd->add_option("--listen-backlog", s.listenBacklog,
+           "Connections the kernel queues before they are accepted (default 4096, at most net.core.somaxconn)")
+        ->envname("USERSVC_LISTEN_BACKLOG")
+        ->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--max-connections", s.maxConnections, "Connections served at once (workers grow to this)")
         ->envname("USERSVC_MAX_CONNECTIONS")
         ->check(CLI::Range(1, 10000))
@@ -184,6 +188,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         Periodic housekeeping(kHousekeepingEvery, [&core] { purgeSessions(core); });
         std::string host =
             args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]" : args->server.host;
+        http::logEvent("info", "", "listen backlog " + std::to_string(server.listenBacklog()));
         std::cout << "listening on http://" << host << ":" << port << std::endl;
         serveUntilSignalled(server);
     });

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 namespace usersvc::http {
@@ -30,6 +31,14 @@ bool saneRequestId(const std::string& id) {
 std::string requestIdFor(const httplib::Request& req) {
     std::string incoming = req.get_header_value("X-Request-Id");
     return saneRequestId(incoming) ? incoming : hexEncode(randomBytes(8));
+}
+
+// What the kernel grants: it caps any backlog at net.core.somaxconn.
+int effectiveBacklog(int requested) {
+    int somaxconn = 4096;
+    std::ifstream in("/proc/sys/net/core/somaxconn");
+    if (!(in >> somaxconn) || somaxconn <= 0) somaxconn = 4096;
+    return std::min(requested > 0 ? requested : 4096, somaxconn);
 }
 
 unsigned defaultThreads() {
@@ -91,9 +100,10 @@ void HttpServer::configure() {
     // cpp-httplib's default sets SO_REUSEPORT, which lets a second `usersvc serve`
     // on the same port silently take half the connections. SO_REUSEADDR alone
     // still allows a quick restart but refuses a second listener.
-    s.set_socket_options([](socket_t sock) {
+    s.set_socket_options([this](socket_t sock) {
         int yes = 1;
         ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        listeningSocket_ = sock; // for the backlog, set in bind()
     });
     s.set_keep_alive_max_count(1000);
     s.set_keep_alive_timeout(5);
@@ -158,6 +168,13 @@ int HttpServer::bind() {
     if (port <= 0)
         throw Error(Code::Unavailable, "cannot listen on " + settings_.host + ":" + std::to_string(settings_.port) +
                                            " (address in use or not available)");
+    // cpp-httplib 0.11 listens with a compiled-in backlog of 5: a burst of new
+    // connections (a browser opens six) overflows it and waits for SYN
+    // retransmits, a second or more. listen() again on the bound socket sets
+    // the queue length on Linux.
+    backlog_ = effectiveBacklog(settings_.listenBacklog);
+    if (listeningSocket_ < 0 || ::listen(listeningSocket_, backlog_) != 0)
+        throw Error(Code::Unavailable, "cannot set the listen backlog to " + std::to_string(backlog_));
     if (context_->publicUrl.empty()) {
         std::string host = settings_.host.find(':') != std::string::npos ? "[" + settings_.host + "]" : settings_.host;
         context_->publicUrl = "http://" + host + ":" + std::to_string(port);

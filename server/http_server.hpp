@@ -36,6 +36,7 @@ struct ServerSettings {
     std::vector<std::string> trustedProxies;
     unsigned threads = 0;          // workers kept; 0 : max(16, 4 x cores)
     unsigned maxConnections = 512; // workers at most = connections served at once
+    int listenBacklog = 0;         // 0: min(4096, the kernel's somaxconn)
     bool insecureCookies = false;
     std::string cookieSameSite = "lax"; // lax, strict or none (none needs Secure cookies)
     std::size_t jsonLimit = 16 * 1024;
@@ -74,6 +75,8 @@ public:
     // Binds the socket (port 0 picks a free one); it accepts connections from here on.
     // Returns the bound port; throws Error{Unavailable} when the address is taken.
     int bind();
+    // The listen queue length in effect (after bind()).
+    int listenBacklog() const { return backlog_; }
     // Serves until stop(); returns once requests in flight have finished.
     void run();
     // Stops accepting; safe from any thread.
@@ -92,6 +95,8 @@ private:
     TrustedProxies proxies_;
     std::pair<unsigned, unsigned> poolSize_; // workers kept, workers at most
     std::unique_ptr<WorkerPool> pool_;       // started by bind(), handed to cpp-httplib
+    int listeningSocket_ = -1;               // seen by the socket-options hook
+    int backlog_ = 0;                        // in effect after bind()
     Metrics metrics_;
     std::unique_ptr<RouteContext> context_;
     Router router_;

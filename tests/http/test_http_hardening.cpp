@@ -2,6 +2,10 @@
 #include "login_limiter.hpp"
 #include "scenario.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -349,4 +353,46 @@ TEST_CASE("answers that a username or e-mail is taken are limited per client add
     CHECK(limited.status == 429);
     CHECK(limited.has_header("Retry-After"));
     CHECK(reg("fresh_2", "fresh2@x.io").status == 429); // the address waits, whatever it sends
+}
+
+TEST_CASE("1,000 connections opened at once all complete their handshake at once (listen backlog)") {
+    // Issue 15, target 1: cpp-httplib's compiled-in backlog of 5 overflowed, and
+    // the overflowing clients waited a second or more for a SYN retransmit.
+    rlimit files{};
+    ::getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+    REQUIRE(files.rlim_cur >= 2200);
+    TempDir dir;
+    TestServer server(dir.path());
+    std::vector<pollfd> pending;
+    for (int i = 0; i < 1000; ++i) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr); // EINPROGRESS
+        pending.push_back({fd, POLLOUT, 0});
+    }
+    // A SYN dropped by a full queue is retransmitted after 1 s: 800 ms tells.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+    std::size_t connected = 0;
+    std::vector<bool> done(pending.size(), false);
+    while (connected < pending.size() && std::chrono::steady_clock::now() < deadline) {
+        ::poll(pending.data(), pending.size(), 50);
+        for (std::size_t i = 0; i < pending.size(); ++i)
+            if (!done[i] && (pending[i].revents & POLLOUT)) {
+                int error = 0;
+                socklen_t len = sizeof error;
+                ::getsockopt(pending[i].fd, SOL_SOCKET, SO_ERROR, &error, &len);
+                CHECK(error == 0);
+                done[i] = true;
+                pending[i].events = 0;
+                ++connected;
+            }
+    }
+    CHECK(connected == 1000);
+    for (auto& p : pending)
+        ::close(p.fd);
 }
