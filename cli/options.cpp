@@ -63,6 +63,7 @@ CoreSettings GlobalOptions::coreSettings() const {
     s.accounts.minPasswordLength = minPasswordLength;
     s.accounts.requireAvatar = requireAvatar;
     s.accounts.maxSessionsPerUser = maxSessionsPerUser;
+    s.hashQueueTimeoutMs = durationOption("--hash-queue-timeout", hashQueueTimeout) * 1000;
     return s;
 }
 
@@ -105,6 +106,10 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& g) {
         ->capture_default_str();
     app.add_option("--min-password-length", g.minPasswordLength, "Shortest password accepted, in bytes")
         ->envname("USERSVC_MIN_PASSWORD_LENGTH")
+        ->capture_default_str();
+    app.add_option("--hash-queue-timeout", g.hashQueueTimeout,
+           "Longest wait for a bcrypt slot; a login, registration or password change that would wait longer is 503")
+        ->envname("USERSVC_HASH_QUEUE_TIMEOUT")
         ->capture_default_str();
     app.add_option("--max-sessions-per-user", g.maxSessionsPerUser,
            "Open sessions kept per user; a login beyond it revokes the least recently used")

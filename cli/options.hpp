@@ -24,6 +24,7 @@ struct GlobalOptions {
     std::string maxUpload = "5MiB";
     std::size_t minPasswordLength = 8;
     int maxSessionsPerUser = 100;
+    std::string hashQueueTimeout = "10s";
     bool requireAvatar = false;
 
     // Parses durations and sizes, reads --jwt-secret-file; throws Error{Invalid}

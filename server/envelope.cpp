@@ -81,6 +81,12 @@ void sendErrorAndClose(httplib::Response& res, int status, const std::string& me
 
 void sendError(httplib::Response& res, const Error& error) {
     int status = statusFor(error.code);
+    if (status == 503) {
+        // Unavailable says what is busy and is worth retrying soon.
+        res.set_header("Retry-After", "1");
+        sendError(res, status, error.what());
+        return;
+    }
     if (status >= 500) {
         sendError(res, status, reasonPhrase(status));
         return;

@@ -14,7 +14,8 @@ void Metrics::recordRequest(const std::string& method, const std::string& route,
     sum_ += seconds;
 }
 
-std::string Metrics::render(int bcryptWaiting, std::int64_t usersTotal, std::int64_t openSessions) {
+std::string Metrics::render(
+    int bcryptWaiting, const HashSlots::WaitStats& bcryptWaits, std::int64_t usersTotal, std::int64_t openSessions) {
     std::ostringstream out;
     {
         std::lock_guard lock(mutex_);
@@ -41,6 +42,21 @@ std::string Metrics::render(int bcryptWaiting, std::int64_t usersTotal, std::int
         << "# HELP usersvc_bcrypt_queue_depth Password hashes waiting for a core.\n"
            "# TYPE usersvc_bcrypt_queue_depth gauge\nusersvc_bcrypt_queue_depth "
         << bcryptWaiting << '\n'
+        << "# HELP usersvc_bcrypt_queue_wait_seconds Time a password hash or check waited for a core.\n"
+           "# TYPE usersvc_bcrypt_queue_wait_seconds histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < HashSlots::kWaitBucketsSeconds.size(); ++i) {
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", HashSlots::kWaitBucketsSeconds[i]);
+        cumulative += bcryptWaits.buckets[i];
+        out << "usersvc_bcrypt_queue_wait_seconds_bucket{le=\"" << le << "\"} " << cumulative << '\n';
+    }
+    out << "usersvc_bcrypt_queue_wait_seconds_bucket{le=\"+Inf\"} " << bcryptWaits.count << '\n'
+        << "usersvc_bcrypt_queue_wait_seconds_sum " << bcryptWaits.sumSeconds << '\n'
+        << "usersvc_bcrypt_queue_wait_seconds_count " << bcryptWaits.count << '\n'
+        << "# HELP usersvc_bcrypt_queue_timeouts_total Hashes refused with 503 after waiting --hash-queue-timeout.\n"
+           "# TYPE usersvc_bcrypt_queue_timeouts_total counter\nusersvc_bcrypt_queue_timeouts_total "
+        << bcryptWaits.timeouts << '\n'
         << "# HELP usersvc_users Users in the store.\n# TYPE usersvc_users gauge\nusersvc_users " << usersTotal << '\n'
         << "# HELP usersvc_open_sessions Sessions neither revoked nor expired.\n"
            "# TYPE usersvc_open_sessions gauge\nusersvc_open_sessions "

@@ -2,6 +2,8 @@
 // Prometheus counters for GET /metrics (served only with --metrics): requests
 // by route and status, a latency histogram, login outcomes. Gauges (bcrypt
 // queue, users, open sessions) are read at scrape time.
+#include "security/hash_slots.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -26,7 +28,8 @@ public:
     std::atomic<std::uint64_t> loginsRateLimited{0};
 
     // The exposition text; gauges are passed in by the caller.
-    std::string render(int bcryptWaiting, std::int64_t usersTotal, std::int64_t openSessions);
+    std::string render(
+        int bcryptWaiting, const HashSlots::WaitStats& bcryptWaits, std::int64_t usersTotal, std::int64_t openSessions);
 
 private:
     std::mutex mutex_;

@@ -127,7 +127,8 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res, const
             found->handler(exchange);
         }
     } catch (const Error& e) {
-        if (statusFor(e.code) >= 500) logEvent("error", requestId, e.what());
+        // A full hash queue (503) is load, counted in /metrics, not a fault to log each time.
+        if (statusFor(e.code) >= 500 && e.code != Code::Unavailable) logEvent("error", requestId, e.what());
         sendError(res, e);
     } catch (const std::exception& e) {
         logEvent("error", requestId, std::string("unhandled: ") + e.what());

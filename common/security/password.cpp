@@ -12,36 +12,38 @@
 namespace usersvc {
 
 namespace {
-// Acquires one hashing slot for the lifetime of the guard.
+// Holds one hashing slot for the lifetime of the guard, or throws when none
+// comes within the timeout (nothing has been done yet at that point).
 class SlotGuard {
 public:
-    SlotGuard(std::counting_semaphore<1024>& s, std::atomic<int>& waiting) : s_(s) {
-        ++waiting;
-        s_.acquire();
-        --waiting;
+    SlotGuard(HashSlots& slots, std::chrono::milliseconds timeout) : slots_(slots) {
+        if (!slots_.acquire(timeout))
+            throw Error(Code::Unavailable, "Too many password checks are waiting; try again in a moment");
     }
-    ~SlotGuard() { s_.release(); }
+    ~SlotGuard() { slots_.release(); }
     SlotGuard(const SlotGuard&) = delete;
     SlotGuard& operator=(const SlotGuard&) = delete;
 
 private:
-    std::counting_semaphore<1024>& s_;
+    HashSlots& slots_;
 };
 } // namespace
 
-PasswordHasher::PasswordHasher(int cost, unsigned maxConcurrent) : cost_(cost) {
+PasswordHasher::PasswordHasher(int cost, unsigned maxConcurrent, std::chrono::milliseconds queueTimeout)
+    : cost_(cost), queueTimeout_(queueTimeout) {
     if (cost < kMinBcryptCost || cost > kMaxBcryptCost)
         throw Error(Code::Invalid, "bcrypt cost must be between 4 and 15");
     if (maxConcurrent == 0) maxConcurrent = std::max(1u, std::thread::hardware_concurrency());
-    slots_ = std::make_unique<std::counting_semaphore<1024>>(std::min(maxConcurrent, 1024u));
+    slots_ = std::make_unique<HashSlots>(std::min(maxConcurrent, 1024u));
 }
 
 bool PasswordHasher::runCrypt(std::string_view password, std::string_view setting, std::string* out) {
+    // The slot first: a wait that times out leaves no copy of the password.
+    SlotGuard guard(*slots_, queueTimeout_);
     // crypt_rn reads C strings; validation already refuses NUL in passwords.
     std::string phrase(password);
     std::string settingCopy(setting);
     auto data = std::make_unique<crypt_data>();
-    SlotGuard guard(*slots_, waiting_);
     const char* result = crypt_rn(phrase.c_str(), settingCopy.c_str(), data.get(), sizeof(crypt_data));
     bool ok = result != nullptr && result[0] != '*';
     if (ok) *out = result;
@@ -102,7 +104,11 @@ int PasswordHasher::costOf(std::string_view h) {
 }
 
 int PasswordHasher::waiting() const {
-    return waiting_.load();
+    return slots_->waiting();
+}
+
+HashSlots::WaitStats PasswordHasher::waitStats() const {
+    return slots_->waitStats();
 }
 
 } // namespace usersvc

@@ -2,9 +2,10 @@
 // bcrypt through libxcrypt. Hashing is CPU-heavy (about 180 ms at cost 12), so
 // at most `maxConcurrent` run at once, whoever calls: the HTTP workers queue here
 // instead of starving cheap requests of CPU.
-#include <atomic>
+#include "security/hash_slots.hpp"
+
+#include <chrono>
 #include <memory>
-#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -16,8 +17,11 @@ constexpr int kDefaultBcryptCost = 12;
 
 class PasswordHasher {
 public:
-    // maxConcurrent 0 means the number of cores.
-    explicit PasswordHasher(int cost = kDefaultBcryptCost, unsigned maxConcurrent = 0);
+    // maxConcurrent 0 means the number of cores. A hash or check that would
+    // wait longer than `queueTimeout` for a core throws Error{Unavailable}
+    // (503 with Retry-After) instead.
+    explicit PasswordHasher(int cost = kDefaultBcryptCost, unsigned maxConcurrent = 0,
+        std::chrono::milliseconds queueTimeout = std::chrono::seconds(10));
 
     int cost() const { return cost_; }
 
@@ -37,8 +41,9 @@ public:
     // The cost recorded in a bcrypt hash, or 0 when it is not one.
     static int costOf(std::string_view storedHash);
 
-    // How many callers wait for a hashing slot right now.
+    // How many callers wait for a hashing slot right now, and how long they waited.
     int waiting() const;
+    HashSlots::WaitStats waitStats() const;
 
 private:
     bool runCrypt(std::string_view password, std::string_view setting, std::string* out);
@@ -47,8 +52,8 @@ private:
     void padFailedCheck(std::string_view password, int spentCost);
 
     int cost_;
-    std::unique_ptr<std::counting_semaphore<1024>> slots_;
-    std::atomic<int> waiting_{0};
+    std::chrono::milliseconds queueTimeout_;
+    std::unique_ptr<HashSlots> slots_;
 };
 
 } // namespace usersvc

@@ -104,8 +104,13 @@ IssuedSession AccountService::login(const LoginInput& in) {
     if (!passwordOk) throw WrongPassword(Code::Unauthenticated, kInvalidCredentials);
     // Hashes imported at another cost (Node's bcrypt writes $2b$10$) move to the
     // configured cost on the first login that knows the password.
-    if (PasswordHasher::costOf(user->passwordHash) != hasher_.cost())
-        store_.replacePasswordHash(user->id, user->passwordHash, hasher_.hash(in.password));
+    if (PasswordHasher::costOf(user->passwordHash) != hasher_.cost()) {
+        try {
+            store_.replacePasswordHash(user->id, user->passwordHash, hasher_.hash(in.password));
+        } catch (const Error& e) {
+            if (e.code != Code::Unavailable) throw; // a full hash queue: the next login moves it
+        }
+    }
     return openSession(*user, in.client);
 }
 

@@ -22,7 +22,8 @@ struct CoreSettings {
     std::filesystem::path dataDir = "usersvc-data";
     std::string jwtSecret; // "" : the secret file in dataDir
     int bcryptCost = kDefaultBcryptCost;
-    unsigned bcryptConcurrency = 0; // 0: the core count
+    unsigned bcryptConcurrency = 0;          // 0: the core count
+    std::int64_t hashQueueTimeoutMs = 10000; // longest wait for a bcrypt slot, then 503
     std::size_t maxUploadBytes = 5 * 1024 * 1024;
     AccountSettings accounts;
 };

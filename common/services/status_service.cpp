@@ -40,4 +40,8 @@ int StatusService::hashesWaiting() const {
     return hasher_.waiting();
 }
 
+HashSlots::WaitStats StatusService::hashWaits() const {
+    return hasher_.waitStats();
+}
+
 } // namespace usersvc

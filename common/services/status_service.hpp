@@ -1,6 +1,8 @@
 #pragma once
 // What health checks, metrics and `serve --seed` ask of the running core, so
 // that the faces talk to services only, never to the store.
+#include "security/hash_slots.hpp"
+
 #include <cstdint>
 
 namespace usersvc {
@@ -20,8 +22,9 @@ public:
     std::int64_t users();
     // Sessions neither revoked nor expired.
     std::int64_t openSessions();
-    // bcrypt runs waiting for a core.
+    // bcrypt runs waiting for a core, and how long they have waited.
     int hashesWaiting() const;
+    HashSlots::WaitStats hashWaits() const;
 
 private:
     Store& store_;

@@ -42,7 +42,8 @@ void registerMetricsRoute(Router& router, RouteContext& ctx) {
     router.add("GET", "/metrics", [&ctx](Exchange& ex) {
         auto& status = ctx.core.status();
         ex.res.status = 200;
-        ex.res.set_content(ctx.metrics.render(status.hashesWaiting(), status.users(), status.openSessions()),
+        ex.res.set_content(
+            ctx.metrics.render(status.hashesWaiting(), status.hashWaits(), status.users(), status.openSessions()),
             "text/plain; version=0.0.4; charset=utf-8");
     });
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 
@@ -395,4 +396,47 @@ TEST_CASE("1,000 connections opened at once all complete their handshake at once
     CHECK(connected == 1000);
     for (auto& p : pending)
         ::close(p.fd);
+}
+
+TEST_CASE("a login that would wait past --hash-queue-timeout is 503 with Retry-After, and leaves nothing behind") {
+    // Issue 15, target 4: a login flood made every login wait as long as the queue was deep.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.metrics = true;
+    TestServer server(dir.path(), settings, [](CoreSettings& s) {
+        s.bcryptCost = 10;
+        s.bcryptConcurrency = 1;
+        s.hashQueueTimeoutMs = 30;
+    });
+    auto client = server.client();
+    signUp(client, "queued");
+    std::atomic<int> ok{0}, busy{0}, other{0};
+    std::vector<std::thread> logins;
+    for (int i = 0; i < 8; ++i)
+        logins.emplace_back([&] {
+            auto c = server.client();
+            auto res = postLogin(c, {{"username", "queued"}, {"password", "password123"}});
+            if (res.status == 200) {
+                ++ok;
+            } else if (res.status == 503 && res.get_header_value("Retry-After") == "1" &&
+                       parseJson(res.body)["message"] ==
+                           "Too many password checks are waiting; try again in a moment") {
+                ++busy;
+            } else {
+                ++other;
+            }
+        });
+    for (auto& t : logins)
+        t.join();
+    MESSAGE(ok.load() << " logins answered, " << busy.load() << " refused as busy");
+    CHECK(ok >= 1);
+    CHECK(busy >= 1);
+    CHECK(other == 0);
+    // Only the answered logins opened sessions (signUp's own is one more).
+    CHECK(server.core().status().openSessions() == ok + 1);
+    auto metrics = client.Get("/metrics");
+    REQUIRE(metrics);
+    CHECK(
+        metrics->body.find("usersvc_bcrypt_queue_timeouts_total " + std::to_string(busy.load())) != std::string::npos);
+    CHECK(metrics->body.find("usersvc_bcrypt_queue_wait_seconds_bucket{le=\"+Inf\"}") != std::string::npos);
 }

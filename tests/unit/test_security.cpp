@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include <mutex>
+#include <thread>
+
 using namespace usersvc;
 
 namespace {
@@ -159,4 +162,42 @@ TEST_CASE("the secret file is created 0600 once and then reused") {
     CHECK((st.st_mode & 0777) == 0600);
     test::writeFile(dir.path() / "secret", "tooshort\n");
     CHECK_THROWS_AS(loadOrCreateSecret(dir.path()), Error);
+}
+
+TEST_CASE("bcrypt slots are granted first come, first served") {
+    // Issue 15, target 3: std::counting_semaphore woke waiters in any order.
+    HashSlots slots(1);
+    REQUIRE(slots.acquire(std::chrono::seconds(5)));
+    std::mutex mutex;
+    std::vector<int> order;
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 6; ++i) {
+        waiters.emplace_back([&, i] {
+            REQUIRE(slots.acquire(std::chrono::seconds(5)));
+            {
+                std::lock_guard lock(mutex);
+                order.push_back(i);
+            }
+            slots.release();
+        });
+        while (slots.waiting() < i + 1) // queued before the next one arrives
+            std::this_thread::yield();
+    }
+    slots.release();
+    for (auto& t : waiters)
+        t.join();
+    CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5});
+    CHECK(slots.waitStats().count == 7);
+}
+
+TEST_CASE("a bcrypt slot not granted within the timeout is refused, holding nothing") {
+    HashSlots slots(1);
+    REQUIRE(slots.acquire(std::chrono::seconds(1)));
+    auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(slots.acquire(std::chrono::milliseconds(50)));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
+    CHECK(slots.waiting() == 0);
+    CHECK(slots.waitStats().timeouts == 1);
+    slots.release();
+    CHECK(slots.acquire(std::chrono::milliseconds(0))); // the slot went back, not to the one who gave up
 }

@@ -1,0 +1,62 @@
+#include "security/hash_slots.hpp"
+
+namespace usersvc {
+
+HashSlots::HashSlots(unsigned slots) : free_(slots) {}
+
+bool HashSlots::acquire(std::chrono::milliseconds timeout) {
+    auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex_);
+    if (free_ > 0 && queue_.empty()) {
+        --free_;
+        recordWait(0);
+        return true;
+    }
+    auto me = queue_.emplace(queue_.end());
+    bool granted = me->wake.wait_until(lock, start + timeout, [&] { return me->granted; });
+    queue_.erase(me);
+    if (!granted) {
+        ++stats_.timeouts;
+        return false;
+    }
+    recordWait(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return true;
+}
+
+void HashSlots::release() {
+    std::lock_guard lock(mutex_);
+    // The slot passes straight to the longest waiter not yet granted one, so no
+    // later arrival can take it first.
+    for (auto& waiter : queue_)
+        if (!waiter.granted) {
+            waiter.granted = true;
+            waiter.wake.notify_one();
+            return;
+        }
+    ++free_;
+}
+
+int HashSlots::waiting() {
+    std::lock_guard lock(mutex_);
+    int n = 0;
+    for (const auto& waiter : queue_)
+        n += waiter.granted ? 0 : 1;
+    return n;
+}
+
+HashSlots::WaitStats HashSlots::waitStats() {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void HashSlots::recordWait(double seconds) {
+    for (std::size_t i = 0; i < kWaitBucketsSeconds.size(); ++i)
+        if (seconds <= kWaitBucketsSeconds[i]) {
+            ++stats_.buckets[i];
+            break;
+        }
+    ++stats_.count;
+    stats_.sumSeconds += seconds;
+}
+
+} // namespace usersvc

@@ -1,0 +1,52 @@
+#pragma once
+// The bcrypt slots: at most `slots` hashes run at once, granted first come,
+// first served (std::counting_semaphore wakes waiters in no particular order,
+// so under load some logins waited five times longer than others), and a
+// caller that would wait longer than its timeout gets no slot at all.
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <list>
+#include <mutex>
+
+namespace usersvc {
+
+class HashSlots {
+public:
+    explicit HashSlots(unsigned slots);
+
+    // Waits for a slot in arrival order; false (holding nothing) when
+    // `timeout` passes first.
+    bool acquire(std::chrono::milliseconds timeout);
+    // Hands the slot to the longest waiter, or frees it.
+    void release();
+
+    // Callers waiting right now.
+    int waiting();
+
+    // How long acquisitions waited, for /metrics: counts per bucket (a wait
+    // counts in the first bucket it fits), the total, and timeouts.
+    static constexpr std::array<double, 9> kWaitBucketsSeconds = {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5};
+    struct WaitStats {
+        std::array<std::uint64_t, kWaitBucketsSeconds.size()> buckets{};
+        std::uint64_t count = 0;
+        double sumSeconds = 0;
+        std::uint64_t timeouts = 0;
+    };
+    WaitStats waitStats();
+
+private:
+    struct Waiter {
+        std::condition_variable wake;
+        bool granted = false;
+    };
+    void recordWait(double seconds);
+
+    std::mutex mutex_;
+    unsigned free_;
+    std::list<Waiter> queue_; // front waited longest
+    WaitStats stats_;
+};
+
+} // namespace usersvc
