@@ -1,8 +1,10 @@
 #include "security/hash_slots.hpp"
 
+#include <algorithm>
+
 namespace usersvc {
 
-HashSlots::HashSlots(unsigned slots) : free_(slots) {}
+HashSlots::HashSlots(unsigned slots) : slots_(std::max(1u, slots)), free_(slots_) {}
 
 bool HashSlots::acquire(std::chrono::milliseconds timeout) {
     auto start = std::chrono::steady_clock::now();
@@ -11,6 +13,16 @@ bool HashSlots::acquire(std::chrono::milliseconds timeout) {
         --free_;
         recordWait(0);
         return true;
+    }
+    // Served `slots_` at a time, the callers ahead and this one need about this
+    // many average holds (one more than exact, for the holds under way).
+    if (averageHoldSeconds_ > 0) {
+        double ahead = static_cast<double>(queue_.size());
+        double predicted = (ahead / slots_ + 1) * averageHoldSeconds_;
+        if (predicted > std::chrono::duration<double>(timeout).count()) {
+            ++stats_.timeouts;
+            return false;
+        }
     }
     auto me = queue_.emplace(queue_.end());
     bool granted = me->wake.wait_until(lock, start + timeout, [&] { return me->granted; });
@@ -23,8 +35,10 @@ bool HashSlots::acquire(std::chrono::milliseconds timeout) {
     return true;
 }
 
-void HashSlots::release() {
+void HashSlots::release(double heldSeconds) {
     std::lock_guard lock(mutex_);
+    if (heldSeconds > 0)
+        averageHoldSeconds_ = averageHoldSeconds_ == 0 ? heldSeconds : 0.8 * averageHoldSeconds_ + 0.2 * heldSeconds;
     // The slot passes straight to the longest waiter not yet granted one, so no
     // later arrival can take it first.
     for (auto& waiter : queue_)

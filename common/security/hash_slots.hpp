@@ -2,7 +2,9 @@
 // The bcrypt slots: at most `slots` hashes run at once, granted first come,
 // first served (std::counting_semaphore wakes waiters in no particular order,
 // so under load some logins waited five times longer than others), and a
-// caller that would wait longer than its timeout gets no slot at all.
+// caller that would wait longer than its timeout gets no slot at all: refused
+// at once when the queue ahead of it, at the recent time a hash holds a slot,
+// predicts a longer wait, and otherwise when the timeout passes while waiting.
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -16,11 +18,12 @@ class HashSlots {
 public:
     explicit HashSlots(unsigned slots);
 
-    // Waits for a slot in arrival order; false (holding nothing) when
-    // `timeout` passes first.
+    // Waits for a slot in arrival order; false (holding nothing) when the wait
+    // is predicted to exceed `timeout`, or does.
     bool acquire(std::chrono::milliseconds timeout);
-    // Hands the slot to the longest waiter, or frees it.
-    void release();
+    // Hands the slot to the longest waiter, or frees it. `heldSeconds`, how long
+    // the slot was held, feeds the prediction.
+    void release(double heldSeconds = 0);
 
     // Callers waiting right now.
     int waiting();
@@ -44,8 +47,10 @@ private:
     void recordWait(double seconds);
 
     std::mutex mutex_;
+    unsigned slots_;
     unsigned free_;
-    std::list<Waiter> queue_; // front waited longest
+    double averageHoldSeconds_ = 0; // moving average; 0 until a hold is reported
+    std::list<Waiter> queue_;       // front waited longest
     WaitStats stats_;
 };
 

@@ -19,13 +19,15 @@ public:
     SlotGuard(HashSlots& slots, std::chrono::milliseconds timeout) : slots_(slots) {
         if (!slots_.acquire(timeout))
             throw Error(Code::Unavailable, "Too many password checks are waiting; try again in a moment");
+        start_ = std::chrono::steady_clock::now();
     }
-    ~SlotGuard() { slots_.release(); }
+    ~SlotGuard() { slots_.release(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()); }
     SlotGuard(const SlotGuard&) = delete;
     SlotGuard& operator=(const SlotGuard&) = delete;
 
 private:
     HashSlots& slots_;
+    std::chrono::steady_clock::time_point start_;
 };
 } // namespace
 

@@ -201,3 +201,22 @@ TEST_CASE("a bcrypt slot not granted within the timeout is refused, holding noth
     slots.release();
     CHECK(slots.acquire(std::chrono::milliseconds(0))); // the slot went back, not to the one who gave up
 }
+
+TEST_CASE("a caller whose wait for a bcrypt slot is predicted past the timeout is refused at once") {
+    // Issue 15, target 4: answered at once, not after waiting the whole timeout.
+    HashSlots slots(1);
+    REQUIRE(slots.acquire(std::chrono::seconds(1)));
+    slots.release(0.2); // hashes hold a slot about 200 ms
+    REQUIRE(slots.acquire(std::chrono::seconds(1)));
+    auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(slots.acquire(std::chrono::milliseconds(100))); // one 200 ms hold ahead
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(50));
+    CHECK(slots.waitStats().timeouts == 1);
+    std::thread later([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        slots.release(0.2);
+    });
+    CHECK(slots.acquire(std::chrono::seconds(1))); // within a longer timeout it waits its turn
+    later.join();
+    slots.release(0.2);
+}
