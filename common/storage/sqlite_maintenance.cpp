@@ -78,11 +78,12 @@ void SqliteStore::restoreFrom(const std::string& file) {
 bool SqliteStore::ping() {
     try {
         Lease lease(*this);
-        auto& db = lease.db();
-        if (db.execAndGet("PRAGMA user_version").getInt() != latestSchemaVersion()) return false;
-        return db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users',"
-                             " 'sessions', 'retired_refresh_tokens', 'subscriptions', 'watch_history')")
-                   .getInt() == 5;
+        // One statement, prepared once per connection: healthchecks come often.
+        auto& q = lease.statement("SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM"
+                                  " sqlite_master WHERE type = 'table' AND name IN ('users', 'sessions',"
+                                  " 'retired_refresh_tokens', 'subscriptions', 'watch_history'))");
+        if (!q.executeStep()) return false;
+        return q.getColumn(0).getInt() == latestSchemaVersion() && q.getColumn(1).getInt() == 5;
     } catch (const std::exception&) {
         return false;
     }
