@@ -24,8 +24,13 @@ bool HashSlots::acquire(std::chrono::milliseconds timeout) {
             return false;
         }
     }
+    // The timeout bounds the answer, not only the wait: a slot granted later
+    // than the timeout less one average hold would finish too late.
+    auto hold = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(averageHoldSeconds_));
+    auto deadline = start + timeout - std::min<std::chrono::steady_clock::duration>(hold, timeout);
     auto me = queue_.emplace(queue_.end());
-    bool granted = me->wake.wait_until(lock, start + timeout, [&] { return me->granted; });
+    bool granted = me->wake.wait_until(lock, deadline, [&] { return me->granted; });
     queue_.erase(me);
     if (!granted) {
         ++stats_.timeouts;

@@ -4,7 +4,8 @@
 // so under load some logins waited five times longer than others), and a
 // caller that would wait longer than its timeout gets no slot at all: refused
 // at once when the queue ahead of it, at the recent time a hash holds a slot,
-// predicts a longer wait, and otherwise when the timeout passes while waiting.
+// predicts a longer wait, and otherwise when no slot has come by the timeout
+// less one average hold (so the hash, too, ends within the timeout).
 #include <array>
 #include <chrono>
 #include <condition_variable>

@@ -220,3 +220,20 @@ TEST_CASE("a caller whose wait for a bcrypt slot is predicted past the timeout i
     later.join();
     slots.release(0.2);
 }
+
+TEST_CASE("a bcrypt slot that would come too late to finish the hash within the timeout is refused") {
+    // Issue 15, target 4: the timeout bounds the answer, so the wait allowed is
+    // the timeout less one average hold.
+    HashSlots slots(1);
+    REQUIRE(slots.acquire(std::chrono::seconds(1)));
+    slots.release(0.08); // hashes hold a slot about 80 ms
+    REQUIRE(slots.acquire(std::chrono::seconds(1)));
+    std::thread holder([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        slots.release(0.08);
+    });
+    // Predicted 80 ms fits 100 ms, but a slot after 20 ms would end past it.
+    CHECK_FALSE(slots.acquire(std::chrono::milliseconds(100)));
+    holder.join();
+    CHECK(slots.waitStats().timeouts == 1);
+}
