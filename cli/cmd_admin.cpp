@@ -90,14 +90,8 @@ void addSessionsCommand(CLI::App& app, GlobalOptions& g) {
         Core core(g.coreSettings());
         auto sessions = core.accounts().openSessions(*user);
         for (const auto& s : sessions) {
-            if (g.json) {
-                printJson(sessionJson(s));
-            } else if (g.quiet) {
-                std::cout << s.id << '\n';
-            } else {
-                printFields(sessionJson(s));
-                std::cout << '\n';
-            }
+            printRecord(sessionJson(s), s.id, g.json, g.quiet);
+            if (!g.json && !g.quiet) std::cout << '\n'; // a blank line between sessions
         }
         if (!g.json && !g.quiet && sessions.empty()) std::cerr << "no open sessions\n";
     });
@@ -117,12 +111,7 @@ void addShowUserCommand(CLI::App& app, GlobalOptions& g) {
         json["SubscribedToCount"] = counts.subscribedTo;
         json["openSessions"] = counts.openSessions;
         json["watchHistoryCount"] = counts.historyEntries;
-        if (g.json)
-            printJson(json);
-        else if (g.quiet)
-            std::cout << found.id << '\n';
-        else
-            printFields(json);
+        printRecord(json, found.id, g.json, g.quiet);
     });
 }
 

@@ -32,13 +32,7 @@ void addRegisterCommand(CLI::App& app, GlobalOptions& g) {
         if (!args->avatar.empty()) input.avatar = core.media().stageFile("Avatar", args->avatar);
         if (!args->cover.empty()) input.coverImage = core.media().stageFile("CoverImg", args->cover);
         User user = core.accounts().registerUser(input);
-        auto json = userJson(user, g.mediaBaseUrl());
-        if (g.json)
-            printJson(json);
-        else if (g.quiet)
-            std::cout << user.id << '\n';
-        else
-            printFields(json);
+        printRecord(userJson(user, g.mediaBaseUrl()), user.id, g.json, g.quiet);
     });
 }
 

@@ -53,4 +53,13 @@ void printFields(const nlohmann::ordered_json& object) {
     }
 }
 
+void printRecord(const nlohmann::ordered_json& object, const std::string& quietLine, bool json, bool quiet) {
+    if (json)
+        printJson(object);
+    else if (quiet)
+        std::cout << quietLine << '\n';
+    else
+        printFields(object);
+}
+
 } // namespace usersvc::cli

@@ -20,4 +20,8 @@ void printJson(const nlohmann::ordered_json& doc);
 // "key   value" lines, keys padded to one column.
 void printFields(const nlohmann::ordered_json& object);
 
+// One record in the form asked for: --json as one JSON line, -q as
+// `quietLine` alone (the record's id), else printFields.
+void printRecord(const nlohmann::ordered_json& object, const std::string& quietLine, bool json, bool quiet);
+
 } // namespace usersvc::cli

@@ -47,36 +47,9 @@ void replaceIn(std::string& text, const std::string& from, const std::string& to
     text.replace(at, from.size(), to);
 }
 
-long residentKiB(int pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string key;
-    long value = 0;
-    while (status >> key)
-        if (key == "VmRSS:") {
-            status >> value;
-            return value;
-        }
-    return 0;
-}
-
-// A TCP connection to 127.0.0.1:port from `source` (any 127.x address).
-int connectFrom(const std::string& source, int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
-    sockaddr_in remote{};
-    remote.sin_family = AF_INET;
-    remote.sin_port = htons(static_cast<uint16_t>(port));
-    remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0);
-    return fd;
-}
-
 // One request on its own connection from `source`; the whole answer.
 std::string requestFrom(const std::string& source, int port, const std::string& request) {
-    int fd = connectFrom(source, port);
+    int fd = connectLoopback(port, source);
     ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     std::string reply;
     char buffer[16384];
@@ -176,12 +149,12 @@ TEST_CASE("through nginx, 600 slow-loris sockets and 2,000 idle ones leave healt
     std::vector<int> held;
     const std::string partial = "GET /api/v1/healthcheck HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
     for (int i = 0; i < 600; ++i) {
-        int fd = connectFrom("127.0.0.4", e.port);
+        int fd = connectLoopback(e.port, "127.0.0.4");
         ::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
         held.push_back(fd);
     }
     for (int i = 0; i < 2000; ++i)
-        held.push_back(connectFrom("127.0.0.5", e.port));
+        held.push_back(connectLoopback(e.port, "127.0.0.5"));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto client = e.client();
     double worst = 0;

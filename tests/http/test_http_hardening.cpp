@@ -12,27 +12,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 
 using namespace usersvc;
 using namespace usersvc::test;
 
 namespace {
-// This process's resident memory, from /proc (the in-process server's included).
-long residentKiB() {
-    std::ifstream status("/proc/self/status");
-    std::string key;
-    long value = 0;
-    while (status >> key) {
-        if (key == "VmRSS:") {
-            status >> value;
-            return value;
-        }
-        status.ignore(1 << 12, '\n');
-    }
-    return 0;
-}
-
 double medianMs(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];

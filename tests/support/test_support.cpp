@@ -262,9 +262,18 @@ std::vector<std::string> setCookiesOf(const httplib::Response& res) {
     return out;
 }
 
-int connectLoopback(int port) {
+int connectLoopback(int port, const std::string& source) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) throw std::runtime_error("socket() failed");
+    if (!source.empty()) {
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
+            ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+            ::close(fd);
+            throw std::runtime_error("cannot bind to " + source);
+        }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -274,6 +283,18 @@ int connectLoopback(int port) {
         throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port) + " failed");
     }
     return fd;
+}
+
+long residentKiB(int pid) {
+    std::ifstream status(pid ? "/proc/" + std::to_string(pid) + "/status" : std::string("/proc/self/status"));
+    std::string key;
+    long value = 0;
+    while (status >> key)
+        if (key == "VmRSS:") {
+            status >> value;
+            return value;
+        }
+    return 0;
 }
 
 std::size_t RawReply::responses() const {

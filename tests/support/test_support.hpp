@@ -92,8 +92,12 @@ private:
 
 nlohmann::json parseJson(const std::string& body);
 
-// A plain TCP connection to 127.0.0.1:port (the fd), for bytes no HTTP client sends.
-int connectLoopback(int port);
+// A plain TCP connection to 127.0.0.1:port (the fd), for bytes no HTTP client
+// sends; from `source` (another 127.x address: another client) when given.
+int connectLoopback(int port, const std::string& source = "");
+
+// Resident memory of process `pid` (0: this one) in KiB, from /proc.
+long residentKiB(int pid = 0);
 
 // What came back on a raw connection: every byte until the server closed it or
 // `quietMs` passed without any, and which of the two happened.
