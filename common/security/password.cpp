@@ -11,26 +11,6 @@
 
 namespace usersvc {
 
-namespace {
-// Holds one hashing slot for the lifetime of the guard, or throws when none
-// comes within the timeout (nothing has been done yet at that point).
-class SlotGuard {
-public:
-    SlotGuard(HashSlots& slots, std::chrono::milliseconds timeout) : slots_(slots) {
-        if (!slots_.acquire(timeout))
-            throw Error(Code::Unavailable, "Too many password checks are waiting; try again in a moment");
-        start_ = std::chrono::steady_clock::now();
-    }
-    ~SlotGuard() { slots_.release(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()); }
-    SlotGuard(const SlotGuard&) = delete;
-    SlotGuard& operator=(const SlotGuard&) = delete;
-
-private:
-    HashSlots& slots_;
-    std::chrono::steady_clock::time_point start_;
-};
-} // namespace
-
 PasswordHasher::PasswordHasher(int cost, unsigned maxConcurrent, std::chrono::milliseconds queueTimeout)
     : cost_(cost), queueTimeout_(queueTimeout) {
     if (cost < kMinBcryptCost || cost > kMaxBcryptCost)
@@ -39,9 +19,53 @@ PasswordHasher::PasswordHasher(int cost, unsigned maxConcurrent, std::chrono::mi
     slots_ = std::make_unique<HashSlots>(std::min(maxConcurrent, 1024u));
 }
 
+PasswordHasher::Turn::Turn(PasswordHasher& hasher) : hasher_(hasher) {
+    // The slot first: a wait that times out has done nothing yet.
+    if (!hasher_.slots_->acquire(hasher_.queueTimeout_))
+        throw Error(Code::Unavailable, "Too many password checks are waiting; try again in a moment");
+    start_ = std::chrono::steady_clock::now();
+}
+
+PasswordHasher::Turn::~Turn() {
+    hasher_.slots_->release(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+}
+
+std::string PasswordHasher::Turn::hash(std::string_view password) {
+    char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+    // rbytes = nullptr: libxcrypt draws the salt from the OS CSPRNG itself.
+    if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(hasher_.cost_), nullptr, 0, setting, sizeof setting))
+        throw Error(Code::Internal, "bcrypt salt generation failed");
+    std::string out;
+    if (!hasher_.runCrypt(password, setting, &out)) throw Error(Code::Internal, "bcrypt hashing failed");
+    return out;
+}
+
+bool PasswordHasher::Turn::verify(std::string_view password, std::string_view storedHash) {
+    int storedCost = costOf(storedHash);
+    std::string computed;
+    bool ok = storedCost != 0 && hasher_.runCrypt(password, storedHash, &computed) &&
+              constantTimeEquals(computed, storedHash);
+    if (!ok) hasher_.padFailedCheck(password, storedCost);
+    return ok;
+}
+
+void PasswordHasher::Turn::verifyDummy(std::string_view password) {
+    hasher_.checkAtCost(password, hasher_.cost_);
+}
+
+std::string PasswordHasher::hash(std::string_view password) {
+    return takeTurn().hash(password);
+}
+
+bool PasswordHasher::verify(std::string_view password, std::string_view storedHash) {
+    return takeTurn().verify(password, storedHash);
+}
+
+void PasswordHasher::verifyDummy(std::string_view password) {
+    takeTurn().verifyDummy(password);
+}
+
 bool PasswordHasher::runCrypt(std::string_view password, std::string_view setting, std::string* out) {
-    // The slot first: a wait that times out leaves no copy of the password.
-    SlotGuard guard(*slots_, queueTimeout_);
     // crypt_rn reads C strings; validation already refuses NUL in passwords.
     std::string phrase(password);
     std::string settingCopy(setting);
@@ -52,28 +76,6 @@ bool PasswordHasher::runCrypt(std::string_view password, std::string_view settin
     explicit_bzero(data.get(), sizeof(crypt_data));
     explicit_bzero(phrase.data(), phrase.size());
     return ok;
-}
-
-std::string PasswordHasher::hash(std::string_view password) {
-    char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-    // rbytes = nullptr: libxcrypt draws the salt from the OS CSPRNG itself.
-    if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost_), nullptr, 0, setting, sizeof setting))
-        throw Error(Code::Internal, "bcrypt salt generation failed");
-    std::string out;
-    if (!runCrypt(password, setting, &out)) throw Error(Code::Internal, "bcrypt hashing failed");
-    return out;
-}
-
-bool PasswordHasher::verify(std::string_view password, std::string_view storedHash) {
-    int storedCost = costOf(storedHash);
-    std::string computed;
-    bool ok = storedCost != 0 && runCrypt(password, storedHash, &computed) && constantTimeEquals(computed, storedHash);
-    if (!ok) padFailedCheck(password, storedCost);
-    return ok;
-}
-
-void PasswordHasher::verifyDummy(std::string_view password) {
-    checkAtCost(password, cost_);
 }
 
 void PasswordHasher::checkAtCost(std::string_view password, int cost) {

@@ -25,7 +25,29 @@ public:
 
     int cost() const { return cost_; }
 
-    // A new "$2b$<cost>$..." hash with a fresh salt from the OS.
+    // One hashing slot held across the checks and hashes of one operation, so
+    // a login that also moves its hash to the configured cost, or a password
+    // change, queues once and its answer stays within the timeout plus its
+    // hashes. Taking a turn throws Error{Unavailable} when no slot comes in time.
+    class Turn {
+    public:
+        bool verify(std::string_view password, std::string_view storedHash);
+        std::string hash(std::string_view password);
+        void verifyDummy(std::string_view password);
+        ~Turn();
+        Turn(const Turn&) = delete;
+        Turn& operator=(const Turn&) = delete;
+
+    private:
+        friend class PasswordHasher;
+        explicit Turn(PasswordHasher& hasher);
+        PasswordHasher& hasher_;
+        std::chrono::steady_clock::time_point start_;
+    };
+    Turn takeTurn() { return Turn(*this); }
+
+    // One-operation shorthands for takeTurn().hash(...) and so on. A new "$2b$<cost>$..." hash with a fresh salt from
+    // the OS.
     std::string hash(std::string_view password);
 
     // True when `password` matches `storedHash` ($2a$, $2b$ or $2y$). A malformed
@@ -46,6 +68,7 @@ public:
     HashSlots::WaitStats waitStats() const;
 
 private:
+    // These run on a slot the caller's Turn holds.
     bool runCrypt(std::string_view password, std::string_view setting, std::string* out);
     void checkAtCost(std::string_view password, int cost);
     // Tops up a failed check that ran at `spentCost` (0: none ran) to the configured cost.

@@ -20,10 +20,17 @@ void AccountService::changePassword(const AuthContext& auth, const std::string& 
     auto user = store_.findUserById(auth.user.id);
     if (!user) throw Error(Code::Unauthenticated, "Session expired or logged out");
     if (beforeCheck) beforeCheck(accountKeyOf(*user));
-    // 400, not 401: a front end's 401 handler would log the user out for a typo.
-    if (!hasher_.verify(oldPassword, user->passwordHash))
-        throw WrongPassword(Code::Invalid, "Old password is incorrect", {{"oldPassword", "Old password is incorrect"}});
-    if (!store_.setPasswordHash(user->id, hasher_.hash(newPassword), nowMs(), auth.sessionId))
+    std::string newHash;
+    {
+        // One turn for the check and the new hash: the change queues for a slot once.
+        auto turn = hasher_.takeTurn();
+        // 400, not 401: a front end's 401 handler would log the user out for a typo.
+        if (!turn.verify(oldPassword, user->passwordHash))
+            throw WrongPassword(
+                Code::Invalid, "Old password is incorrect", {{"oldPassword", "Old password is incorrect"}});
+        newHash = turn.hash(newPassword);
+    }
+    if (!store_.setPasswordHash(user->id, newHash, nowMs(), auth.sessionId))
         throw Error(Code::Unauthenticated, "Session expired or logged out");
 }
 

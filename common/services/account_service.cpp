@@ -96,21 +96,22 @@ IssuedSession AccountService::login(const LoginInput& in) {
     if (in.beforePasswordCheck)
         in.beforePasswordCheck(user ? accountKeyOf(*user) : "n:" + sha256Hex(identifier.value).substr(0, 32));
     bool passwordOk = false;
-    if (!user) {
-        hasher_.verifyDummy(in.password);
-    } else {
-        passwordOk = hasher_.verify(in.password, user->passwordHash);
-    }
-    if (!passwordOk) throw WrongPassword(Code::Unauthenticated, kInvalidCredentials);
-    // Hashes imported at another cost (Node's bcrypt writes $2b$10$) move to the
-    // configured cost on the first login that knows the password.
-    if (PasswordHasher::costOf(user->passwordHash) != hasher_.cost()) {
-        try {
-            store_.replacePasswordHash(user->id, user->passwordHash, hasher_.hash(in.password));
-        } catch (const Error& e) {
-            if (e.code != Code::Unavailable) throw; // a full hash queue: the next login moves it
+    std::string movedHash;
+    {
+        auto turn = hasher_.takeTurn();
+        if (!user) {
+            turn.verifyDummy(in.password);
+        } else {
+            passwordOk = turn.verify(in.password, user->passwordHash);
+            // Hashes imported at another cost (Node's bcrypt writes $2b$10$) move
+            // to the configured cost on the first login that knows the password,
+            // in the same turn, so this login queues for a slot only once.
+            if (passwordOk && PasswordHasher::costOf(user->passwordHash) != hasher_.cost())
+                movedHash = turn.hash(in.password);
         }
     }
+    if (!passwordOk) throw WrongPassword(Code::Unauthenticated, kInvalidCredentials);
+    if (!movedHash.empty()) store_.replacePasswordHash(user->id, user->passwordHash, movedHash);
     return openSession(*user, in.client);
 }
 

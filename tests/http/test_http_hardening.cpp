@@ -424,3 +424,38 @@ TEST_CASE("a login that would wait past --hash-queue-timeout is 503 with Retry-A
         metrics->body.find("usersvc_bcrypt_queue_timeouts_total " + std::to_string(busy.load())) != std::string::npos);
     CHECK(metrics->body.find("usersvc_bcrypt_queue_wait_seconds_bucket{le=\"+Inf\"}") != std::string::npos);
 }
+
+TEST_CASE(
+    "a login that moves its hash to the configured cost, a padded failure and a password change each queue once") {
+    // Issue 15, target 4: each hash queued on its own, so a login that also
+    // moved an imported hash waited for a slot twice and answered past the timeout.
+    TempDir dir;
+    { // Hashes made at cost 4, as `import` brings from a server configured lower.
+        TestServer cheaper(dir.path());
+        auto client = cheaper.client();
+        signUp(client, "imported");
+        signUp(client, "padded");
+    }
+    TestServer server(dir.path(), {}, [](CoreSettings& s) { s.bcryptCost = 6; });
+    auto client = server.client();
+    auto queued = [&] { return server.core().status().hashWaits().count; };
+
+    auto before = queued();
+    auto login = postLogin(client, {{"username", "imported"}, {"password", "password123"}});
+    REQUIRE(login.status == 200);
+    CHECK(queued() - before == 1);
+    auto moved = server.core().accounts().findUser("imported");
+    CHECK(PasswordHasher::costOf(moved.passwordHash) == 6);
+
+    before = queued();
+    CHECK(postLogin(client, {{"username", "padded"}, {"password", "wrong-password"}}).status == 401);
+    CHECK(queued() - before == 1); // checks at costs 4 and 5 top it up, in one turn
+
+    before = queued();
+    auto token = parseJson(login.body)["data"]["AccessToken"].get<std::string>();
+    auto change = client.Post("/api/v1/users/change-password", bearer(token),
+        nlohmann::json{{"oldPassword", "password123"}, {"newPassword", "another-password"}}.dump(), "application/json");
+    REQUIRE(change);
+    CHECK(change->status == 200);
+    CHECK(queued() - before == 1);
+}
