@@ -24,13 +24,16 @@ bool HashSlots::acquire(std::chrono::milliseconds timeout) {
             return false;
         }
     }
-    // The timeout bounds the answer, not only the wait: a slot granted later
-    // than the timeout less one average hold would finish too late.
-    auto hold = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(averageHoldSeconds_));
-    auto deadline = start + timeout - std::min<std::chrono::steady_clock::duration>(hold, timeout);
     auto me = queue_.emplace(queue_.end());
-    bool granted = me->wake.wait_until(lock, deadline, [&] { return me->granted; });
+    me->answerBy = start + timeout;
+    // Woken when granted, when release() finds it too late, or at its last
+    // useful moment, which moves earlier when holds slow down.
+    while (!me->granted) {
+        auto lastGrant = lastUsefulGrant(*me);
+        if (std::chrono::steady_clock::now() >= lastGrant) break;
+        me->wake.wait_until(lock, lastGrant);
+    }
+    bool granted = me->granted;
     queue_.erase(me);
     if (!granted) {
         ++stats_.timeouts;
@@ -42,17 +45,32 @@ bool HashSlots::acquire(std::chrono::milliseconds timeout) {
 
 void HashSlots::release(double heldSeconds) {
     std::lock_guard lock(mutex_);
-    if (heldSeconds > 0)
+    if (heldSeconds > 0) {
         averageHoldSeconds_ = averageHoldSeconds_ == 0 ? heldSeconds : 0.8 * averageHoldSeconds_ + 0.2 * heldSeconds;
+        recentHoldSeconds_[nextHold_] = heldSeconds;
+        nextHold_ = (nextHold_ + 1) % recentHoldSeconds_.size();
+    }
     // The slot passes straight to the longest waiter not yet granted one, so no
-    // later arrival can take it first.
-    for (auto& waiter : queue_)
-        if (!waiter.granted) {
+    // later arrival can take it first; a waiter it would reach too late gives up.
+    auto now = std::chrono::steady_clock::now();
+    for (auto& waiter : queue_) {
+        if (waiter.granted) continue;
+        if (now < lastUsefulGrant(waiter)) {
             waiter.granted = true;
             waiter.wake.notify_one();
             return;
         }
+        waiter.wake.notify_one();
+    }
     ++free_;
+}
+
+std::chrono::steady_clock::time_point HashSlots::lastUsefulGrant(const Waiter& waiter) const {
+    // The timeout bounds the answer, not only the wait: a slot granted later
+    // than this, held as long as the slowest recent hold, would end too late.
+    double slowest = *std::max_element(recentHoldSeconds_.begin(), recentHoldSeconds_.end());
+    return waiter.answerBy -
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(slowest));
 }
 
 int HashSlots::waiting() {

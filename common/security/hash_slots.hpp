@@ -5,7 +5,9 @@
 // caller that would wait longer than its timeout gets no slot at all: refused
 // at once when the queue ahead of it, at the recent time a hash holds a slot,
 // predicts a longer wait, and otherwise when no slot has come by the timeout
-// less one average hold (so the hash, too, ends within the timeout).
+// less the slowest of the recent holds (so the hash, too, ends within the
+// timeout: under a flood a hold takes several times its unloaded length, and
+// an average let the slowest answers end 1-2 s late).
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -43,15 +45,19 @@ public:
 private:
     struct Waiter {
         std::condition_variable wake;
+        std::chrono::steady_clock::time_point answerBy; // arrival + timeout
         bool granted = false;
     };
+    std::chrono::steady_clock::time_point lastUsefulGrant(const Waiter& waiter) const;
     void recordWait(double seconds);
 
     std::mutex mutex_;
     unsigned slots_;
     unsigned free_;
-    double averageHoldSeconds_ = 0; // moving average; 0 until a hold is reported
-    std::list<Waiter> queue_;       // front waited longest
+    double averageHoldSeconds_ = 0;              // moving average; 0 until a hold is reported
+    std::array<double, 32> recentHoldSeconds_{}; // the last holds reported, oldest overwritten
+    std::size_t nextHold_ = 0;
+    std::list<Waiter> queue_; // front waited longest
     WaitStats stats_;
 };
 

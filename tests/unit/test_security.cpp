@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -236,4 +238,24 @@ TEST_CASE("a bcrypt slot that would come too late to finish the hash within the 
     CHECK_FALSE(slots.acquire(std::chrono::milliseconds(100)));
     holder.join();
     CHECK(slots.waitStats().timeouts == 1);
+}
+
+TEST_CASE("a waiter made too late by slower holds is passed over, and the slot goes back") {
+    // Issue 15, target 4: the last useful moment was fixed at arrival, so under a
+    // flood that slowed every hash, slots went to waiters that then answered late.
+    HashSlots slots(1);
+    REQUIRE(slots.acquire(std::chrono::seconds(1)));
+    slots.release(0.01); // hashes hold a slot about 10 ms
+    REQUIRE(slots.acquire(std::chrono::seconds(1)));
+    std::atomic<int> answer{-1};
+    std::thread waiter([&] { answer = slots.acquire(std::chrono::milliseconds(400)) ? 1 : 0; });
+    while (slots.waiting() < 1)
+        std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto released = std::chrono::steady_clock::now();
+    slots.release(0.35); // a slow hold: a slot from now on would end 50 ms past the waiter's 400
+    waiter.join();
+    CHECK(answer == 0);
+    CHECK(std::chrono::steady_clock::now() - released < std::chrono::milliseconds(200)); // told at once
+    CHECK(slots.acquire(std::chrono::milliseconds(0))); // the slot went back, not to the one too late
 }
