@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <random>
 #include <thread>
 
 namespace usersvc::http {
@@ -28,9 +30,23 @@ bool saneRequestId(const std::string& id) {
     });
 }
 
+// Request ids must be unique, not unpredictable: a generator per thread, seeded
+// once from the OS, instead of the CSPRNG (its locks and fork check) on every
+// request.
+std::string newRequestId() {
+    thread_local std::mt19937_64 generator([] {
+        std::uint64_t seed = 0;
+        std::string bytes = randomBytes(sizeof seed);
+        std::memcpy(&seed, bytes.data(), sizeof seed);
+        return seed;
+    }());
+    std::uint64_t id = generator();
+    return hexEncode(std::string_view(reinterpret_cast<const char*>(&id), sizeof id));
+}
+
 std::string requestIdFor(const httplib::Request& req) {
     std::string incoming = req.get_header_value("X-Request-Id");
-    return saneRequestId(incoming) ? incoming : hexEncode(randomBytes(8));
+    return saneRequestId(incoming) ? incoming : newRequestId();
 }
 
 // What the kernel grants: it caps any backlog at net.core.somaxconn.

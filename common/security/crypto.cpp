@@ -2,9 +2,10 @@
 
 #include "domain/error.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -98,15 +99,41 @@ std::string sha256Hex(std::string_view data) {
     return hexEncode(sha256(data));
 }
 
-std::string hmacSha256(std::string_view key, std::string_view data) {
+struct HmacSha256::Keyed {
+    EVP_MAC* mac = nullptr;
+    EVP_MAC_CTX* ctx = nullptr;
+    ~Keyed() {
+        EVP_MAC_CTX_free(ctx);
+        EVP_MAC_free(mac);
+    }
+};
+
+HmacSha256::HmacSha256(std::string_view key) : keyed_(std::make_unique<Keyed>()) {
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+    keyed_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (!keyed_->mac || !(keyed_->ctx = EVP_MAC_CTX_new(keyed_->mac)) ||
+        EVP_MAC_init(keyed_->ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1)
+        throw Error(Code::Internal, "HMAC-SHA-256 failed");
+}
+
+HmacSha256::~HmacSha256() = default;
+
+std::string HmacSha256::operator()(std::string_view data) const {
+    // The keyed context is never changed after construction, so copies of it
+    // can be made from any thread.
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_->ctx), EVP_MAC_CTX_free);
     std::string out(EVP_MAX_MD_SIZE, '\0');
-    unsigned int length = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-            reinterpret_cast<unsigned char*>(out.data()), &length))
+    std::size_t length = 0;
+    if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+        EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &length, out.size()) != 1)
         throw Error(Code::Internal, "HMAC-SHA-256 failed");
     out.resize(length);
     return out;
+}
+
+std::string hmacSha256(std::string_view key, std::string_view data) {
+    return HmacSha256(key)(data);
 }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {

@@ -15,15 +15,20 @@ const std::string kHeader = base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})");
 }
 } // namespace
 
-TokenSigner::TokenSigner(std::string secret) : secret_(std::move(secret)) {
-    if (secret_.size() < 32) throw Error(Code::Invalid, "the JWT signing secret must be at least 32 bytes");
+namespace {
+const std::string& checkedSecret(const std::string& secret) {
+    if (secret.size() < 32) throw Error(Code::Invalid, "the JWT signing secret must be at least 32 bytes");
+    return secret;
 }
+} // namespace
+
+TokenSigner::TokenSigner(const std::string& secret) : mac_(checkedSecret(secret)) {}
 
 std::string TokenSigner::sign(const AccessClaims& c) const {
     nlohmann::ordered_json payload = {{"sub", c.userId}, {"sid", c.sessionId}, {"username", c.username},
         {"email", c.email}, {"iat", c.issuedAt}, {"exp", c.expiresAt}, {"iss", kTokenIssuer}};
     std::string signingInput = kHeader + "." + base64UrlEncode(payload.dump());
-    return signingInput + "." + base64UrlEncode(hmacSha256(secret_, signingInput));
+    return signingInput + "." + base64UrlEncode(mac_(signingInput));
 }
 
 AccessClaims TokenSigner::verify(std::string_view token, std::int64_t nowSeconds) const {
@@ -47,7 +52,7 @@ AccessClaims TokenSigner::verifyImpl(std::string_view token, std::int64_t nowSec
     if (!header.is_object() || !header.contains("alg") || header["alg"] != "HS256") refuse("Invalid access token");
 
     auto signature = base64UrlDecode(token.substr(dot2 + 1));
-    auto expected = hmacSha256(secret_, token.substr(0, dot2));
+    auto expected = mac_(token.substr(0, dot2));
     if (!signature || !constantTimeEquals(*signature, expected)) refuse("Invalid access token");
 
     auto payloadJson = base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));

@@ -1,6 +1,8 @@
 #pragma once
 // Access tokens: JWT (RFC 7519) signed with HS256 and nothing else. Verification
 // pins the algorithm, so "alg":"none" and RS/HS confusion are refused outright.
+#include "security/crypto.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,7 +22,7 @@ struct AccessClaims {
 
 class TokenSigner {
 public:
-    explicit TokenSigner(std::string secret);
+    explicit TokenSigner(const std::string& secret);
 
     std::string sign(const AccessClaims& claims) const;
 
@@ -33,7 +35,7 @@ public:
 
 private:
     AccessClaims verifyImpl(std::string_view token, std::int64_t nowSeconds, bool checkExpiry) const;
-    std::string secret_;
+    HmacSha256 mac_;
 };
 
 } // namespace usersvc

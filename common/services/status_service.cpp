@@ -10,7 +10,16 @@
 namespace usersvc {
 
 bool StatusService::storeAnswers() {
-    return store_.ping();
+    auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    auto at = verdictAtMs_.load(std::memory_order_acquire);
+    if (at >= 0 && now - at < kStoreVerdictTtl.count()) return verdict_.load(std::memory_order_relaxed);
+    // Callers that find it stale at once each check; the last one's verdict stays.
+    bool ok = store_.ping();
+    verdict_.store(ok, std::memory_order_relaxed);
+    verdictAtMs_.store(now, std::memory_order_release);
+    return ok;
 }
 
 void StatusService::checkStoreIntegrity() {

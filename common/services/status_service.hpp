@@ -3,6 +3,8 @@
 // that the faces talk to services only, never to the store.
 #include "security/hash_slots.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 
 namespace usersvc {
@@ -14,7 +16,12 @@ class StatusService {
 public:
     StatusService(Store& store, PasswordHasher& hasher) : store_(store), hasher_(hasher) {}
 
-    // True when the store answers and has this build's schema (healthcheck).
+    // True when the store answers and has this build's schema (healthcheck),
+    // from a verdict at most kStoreVerdictTtl old: every check is a read
+    // transaction, whose WAL locking takes a process-wide SQLite mutex and an
+    // fcntl lock, the larger part of a healthcheck's cost, and a health probe
+    // needs no fresher answer than that.
+    static constexpr std::chrono::milliseconds kStoreVerdictTtl{100};
     bool storeAnswers();
     // Throws Error{Unavailable} naming what is wrong when the database fails a
     // quick structural check (serve runs it once at start).
@@ -29,6 +36,8 @@ public:
 private:
     Store& store_;
     PasswordHasher& hasher_;
+    std::atomic<std::int64_t> verdictAtMs_{-1}; // steady clock; -1: none yet
+    std::atomic<bool> verdict_{false};
 };
 
 } // namespace usersvc

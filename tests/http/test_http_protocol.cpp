@@ -1,5 +1,6 @@
 #include "log.hpp"
 #include "scenario.hpp"
+#include "services/status_service.hpp"
 #include "storage/sqlite_store.hpp"
 #include "worker_pool.hpp"
 
@@ -9,10 +10,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <system_error>
+#include <thread>
 
 using namespace usersvc;
 using namespace usersvc::test;
+using namespace std::chrono_literals;
 
 TEST_CASE("unknown routes are JSON 404s, wrong methods JSON 405s with Allow") {
     TempDir dir;
@@ -142,15 +146,20 @@ TEST_CASE("healthcheck is 503 when the store has lost a table or has another sch
     TestServer server(dir.path());
     auto client = server.client();
     REQUIRE(client.Get("/api/v1/healthcheck")->status == 200);
+    // Issue 15: the store's verdict may be up to kStoreVerdictTtl old, so each
+    // check after a change waits that long first.
+    auto afterVerdictTtl = [] { std::this_thread::sleep_for(StatusService::kStoreVerdictTtl + 50ms); };
     {
         SQLite::Database db((dir.path() / "usersvc.db").string(), SQLite::OPEN_READWRITE);
         db.exec("PRAGMA user_version = 1");
     }
+    afterVerdictTtl();
     CHECK(client.Get("/api/v1/healthcheck")->status == 503);
     {
         SQLite::Database db((dir.path() / "usersvc.db").string(), SQLite::OPEN_READWRITE);
         db.exec("PRAGMA user_version = " + std::to_string(latestSchemaVersion()) + "; DROP TABLE watch_history");
     }
+    afterVerdictTtl();
     auto res = client.Get("/api/v1/healthcheck");
     CHECK(res->status == 503);
     CHECK(parseJson(res->body)["message"] == "Store unavailable");
