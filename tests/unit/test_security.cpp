@@ -104,6 +104,20 @@ TEST_CASE("access tokens round-trip and carry the contract's claims") {
     CHECK(header["alg"] == "HS256");
 }
 
+TEST_CASE("an HS256 token whose header is spelled otherwise is checked on its merits") {
+    // Issue 15: our own header is compared byte for byte and not parsed; another
+    // spelling (members reordered, as other JWT libraries may write) still verifies.
+    TokenSigner signer(kSecret);
+    std::int64_t now = 1795600000;
+    auto token = signer.sign(sampleClaims(now));
+    auto dot1 = token.find('.'), dot2 = token.rfind('.');
+    std::string payload = token.substr(dot1 + 1, dot2 - dot1 - 1);
+    std::string input = base64UrlEncode(R"({"typ":"JWT","alg":"HS256"})") + "." + payload;
+    auto claims = signer.verify(input + "." + base64UrlEncode(hmacSha256(kSecret, input)), now);
+    CHECK(claims.sessionId == "sid-1");
+    expectRefused(signer, input + "." + token.substr(dot2 + 1), now); // the signature covers the header
+}
+
 TEST_CASE("forged, tampered, expired and alg=none tokens are refused") {
     TokenSigner signer(kSecret);
     std::int64_t now = 1795600000;
