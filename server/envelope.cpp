@@ -49,17 +49,29 @@ void sendJson(httplib::Response& res, int status, const nlohmann::ordered_json& 
 }
 } // namespace
 
+namespace {
+// The envelope is built member by member (see userJson for why).
+nlohmann::ordered_json envelope(int status, nlohmann::ordered_json data, const std::string& message, bool success) {
+    nlohmann::ordered_json body;
+    body["statusCode"] = status;
+    body["data"] = std::move(data);
+    body["message"] = message;
+    body["success"] = success;
+    return body;
+}
+} // namespace
+
 void sendData(httplib::Response& res, int status, const std::string& message, nlohmann::ordered_json data) {
-    sendJson(res, status, {{"statusCode", status}, {"data", std::move(data)}, {"message", message}, {"success", true}});
+    sendJson(res, status, envelope(status, std::move(data), message, true));
 }
 
 void sendError(httplib::Response& res, int status, const std::string& message, const std::vector<FieldError>& fields) {
     auto errors = nlohmann::ordered_json::array();
     for (const auto& f : fields)
         errors.push_back({{"field", f.field}, {"message", f.message}});
-    sendJson(res, status,
-        {{"statusCode", status}, {"data", nullptr}, {"message", message}, {"success", false},
-            {"errors", std::move(errors)}});
+    auto body = envelope(status, nullptr, message, false);
+    body["errors"] = std::move(errors);
+    sendJson(res, status, body);
 }
 
 void closeAfterResponse(httplib::Response& res) {

@@ -118,6 +118,40 @@ TEST_CASE("an HS256 token whose header is spelled otherwise is checked on its me
     expectRefused(signer, input + "." + token.substr(dot2 + 1), now); // the signature covers the header
 }
 
+TEST_CASE("a correctly signed payload is read by the rules of a JSON document") {
+    // Issue 15: the claims are read from parser events, not from a document;
+    // these are the document's rules it keeps.
+    TokenSigner signer(kSecret);
+    std::int64_t now = 1795600000;
+    auto signedToken = [](const std::string& payload) {
+        std::string input = base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." + base64UrlEncode(payload);
+        return input + "." + base64UrlEncode(hmacSha256(kSecret, input));
+    };
+    const std::string rest = R"("iat":1795600000,"exp":1795600900,"iss":"usersvc")";
+    auto claims = signer.verify(
+        signedToken(
+            R"({"sub":"u1","sid":"s1","username":7,"email":"a@b.c","sid":"s2","extra":{"sub":5},)" + rest + "}"),
+        now);
+    CHECK(claims.userId == "u1");
+    CHECK(claims.sessionId == "s2"); // the last of repeated members
+    CHECK(claims.username.empty());  // not a string: as if absent
+    CHECK(claims.email == "a@b.c");
+    CHECK(claims.expiresAt == 1795600900);
+    expectRefused(signer, signedToken(R"([{"sub":"u1","sid":"s1",)" + rest + "}]"), now);
+    expectRefused(signer, signedToken(R"({"sub":1,"sid":"s1",)" + rest + "}"), now);
+    expectRefused(signer, signedToken(R"({"sub":"u1","sid":{"id":"s1"},)" + rest + "}"), now);
+    expectRefused(
+        signer, signedToken(R"({"sub":"u1","sid":"s1","iat":"1795600000","exp":1795600900,"iss":"usersvc"})"), now);
+    expectRefused(
+        signer, signedToken(R"({"sub":"u1","sid":"s1","iat":1795600000,"exp":1.7956e9,"iss":"usersvc"})"), now);
+    expectRefused(
+        signer, signedToken(R"({"sub":"u1","sid":"s1","iat":1,"exp":18446744073709551615,"iss":"usersvc"})"), now);
+    expectRefused(
+        signer, signedToken(R"({"sub":"u1","sid":"s1","iat":1795600000,"exp":1795600900,"iss":"other"})"), now);
+    expectRefused(signer, signedToken(R"({"sub":"u1","sid":"s1","iat":1795600000,"exp":1795600900})"), now);
+    expectRefused(signer, signedToken(R"({"sub":"u1","sid":"s1",)" + rest + "} trailing"), now);
+}
+
 TEST_CASE("forged, tampered, expired and alg=none tokens are refused") {
     TokenSigner signer(kSecret);
     std::int64_t now = 1795600000;

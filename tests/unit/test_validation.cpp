@@ -97,6 +97,7 @@ TEST_CASE("durations parse as the Express .env writes them") {
 TEST_CASE("timestamps are ISO 8601 UTC with milliseconds") {
     CHECK(isoTimestamp(0) == "1970-01-01T00:00:00.000Z");
     CHECK(isoTimestamp(1795600000123) == "2026-11-25T09:46:40.123Z");
+    CHECK(isoTimestamp(-1) == "1969-12-31T23:59:59.999Z");
 }
 
 TEST_CASE("ids are 24 lowercase hex, time-ordered and distinct") {
