@@ -1,5 +1,6 @@
 #include "envelope.hpp"
 
+#include "domain/user_json.hpp"
 #include "log.hpp"
 #include "router.hpp"
 
@@ -52,7 +53,7 @@ void sendJson(httplib::Response& res, int status, const nlohmann::ordered_json& 
 namespace {
 // The envelope is built member by member (see userJson for why).
 nlohmann::ordered_json envelope(int status, nlohmann::ordered_json data, const std::string& message, bool success) {
-    nlohmann::ordered_json body;
+    auto body = objectWithRoom(5);
     body["statusCode"] = status;
     body["data"] = std::move(data);
     body["message"] = message;

@@ -13,6 +13,10 @@ namespace usersvc {
 // from Cloudinary) pass through, "3f/<sha>.png" becomes <publicUrl>/media/3f/...
 std::string mediaUrl(const std::string& reference, const std::string& publicUrl);
 
+// An empty JSON object with room for `members` members, to be filled with
+// operator[] (cheaper than an initializer list; see user_json.cpp).
+nlohmann::ordered_json objectWithRoom(std::size_t members);
+
 // The user as its owner sees it. Images appear under both dialects' names:
 // `Avatar`/`CoverImg` (API.md) and `avatar`/`coverImage` (chai-backend).
 nlohmann::ordered_json userJson(const User& user, const std::string& publicUrl);
