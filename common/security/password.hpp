@@ -46,8 +46,9 @@ public:
     };
     Turn takeTurn() { return Turn(*this); }
 
-    // One-operation shorthands for takeTurn().hash(...) and so on. A new "$2b$<cost>$..." hash with a fresh salt from
-    // the OS.
+    // The shorthands below take a turn of their own for one operation.
+
+    // A new "$2b$<cost>$..." hash with a fresh salt from the OS.
     std::string hash(std::string_view password);
 
     // True when `password` matches `storedHash` ($2a$, $2b$ or $2y$). A malformed
