@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pqxx/pqxx>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -324,6 +326,21 @@ RawReply rawExchange(int port, const std::string& request, int quietMs) {
     }
     ::close(fd);
     return reply;
+}
+
+std::string freshPostgresDatabase() {
+    const char* stateFile = std::getenv("USERSVC_TEST_POSTGRES");
+    if (!stateFile) throw std::runtime_error("no PostgreSQL cluster: run this test through CTest (fixture postgres)");
+    std::string adminUrl = readFile(stateFile);
+    while (!adminUrl.empty() && adminUrl.back() == '\n')
+        adminUrl.pop_back();
+    static std::atomic<int> counter{0};
+    std::string name = "t_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    pqxx::connection admin(adminUrl);
+    pqxx::nontransaction(admin).exec("CREATE DATABASE " + name);
+    auto at = adminUrl.find("/postgres?");
+    if (at == std::string::npos) throw std::runtime_error("unexpected cluster URL " + adminUrl);
+    return adminUrl.substr(0, at) + "/" + name + adminUrl.substr(at + std::string("/postgres").size());
 }
 
 } // namespace usersvc::test

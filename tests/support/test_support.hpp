@@ -115,6 +115,12 @@ UserRecord sampleUser(const std::string& name);
 SessionRecord sampleSession(const std::string& userId, const std::string& id, std::int64_t expiresAtMs);
 void insertUser(Store& store, const UserRecord& user);
 
+// A database of its own in this test run's PostgreSQL cluster, as a connection
+// URL. The cluster is started once per run by the CTest fixture "postgres"
+// (tests/support/postgres-cluster), whose URL file USERSVC_TEST_POSTGRES names;
+// throws when the run has none.
+std::string freshPostgresDatabase();
+
 // The values of every Set-Cookie header of a response, in order.
 std::vector<std::string> setCookiesOf(const httplib::Response& res);
 
