@@ -49,6 +49,7 @@ void HashSlots::release(double heldSeconds) {
         averageHoldSeconds_ = averageHoldSeconds_ == 0 ? heldSeconds : 0.8 * averageHoldSeconds_ + 0.2 * heldSeconds;
         recentHoldSeconds_[nextHold_] = heldSeconds;
         nextHold_ = (nextHold_ + 1) % recentHoldSeconds_.size();
+        slowestHoldSeconds_ = *std::max_element(recentHoldSeconds_.begin(), recentHoldSeconds_.end());
     }
     // The slot passes straight to the longest waiter not yet granted one, so no
     // later arrival can take it first; a waiter it would reach too late gives up.
@@ -68,9 +69,8 @@ void HashSlots::release(double heldSeconds) {
 std::chrono::steady_clock::time_point HashSlots::lastUsefulGrant(const Waiter& waiter) const {
     // The timeout bounds the answer, not only the wait: a slot granted later
     // than this, held as long as the slowest recent hold, would end too late.
-    double slowest = *std::max_element(recentHoldSeconds_.begin(), recentHoldSeconds_.end());
-    return waiter.answerBy -
-           std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(slowest));
+    return waiter.answerBy - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(slowestHoldSeconds_));
 }
 
 int HashSlots::waiting() {

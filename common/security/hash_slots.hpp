@@ -57,7 +57,8 @@ private:
     double averageHoldSeconds_ = 0;              // moving average; 0 until a hold is reported
     std::array<double, 32> recentHoldSeconds_{}; // the last holds reported, oldest overwritten
     std::size_t nextHold_ = 0;
-    std::list<Waiter> queue_; // front waited longest
+    double slowestHoldSeconds_ = 0; // of recentHoldSeconds_, kept as holds are reported
+    std::list<Waiter> queue_;       // front waited longest
     WaitStats stats_;
 };
 

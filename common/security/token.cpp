@@ -47,9 +47,7 @@ public:
         case Member::Username: claims.username = std::move(value); break;
         case Member::Email: claims.email = std::move(value); break;
         case Member::Iss: issuerOk_ = value == kTokenIssuer; break;
-        case Member::Iat: iat_ = false; break;
-        case Member::Exp: exp_ = false; break;
-        case Member::Other: break;
+        default: wrongType(); // iat and exp are integers
         }
         return true;
     }
