@@ -17,7 +17,7 @@ const std::array<const char*, 1> kMigrations = {
     // start at this schema). Times are milliseconds since the epoch.
     R"sql(
     CREATE TABLE users (
-        id            TEXT PRIMARY KEY,
+        id            TEXT COLLATE "C" PRIMARY KEY, -- ObjectId hex: ordered bytewise, as on SQLite
         username      TEXT NOT NULL UNIQUE,
         email         TEXT NOT NULL UNIQUE,
         full_name     TEXT NOT NULL DEFAULT '',

@@ -2,6 +2,7 @@
 // Shared by the SqliteStore source files only: column lists, row readers, the
 // connection lease and the mapping of SQLite failures to usersvc::Error.
 #include "domain/error.hpp"
+#include "storage/columns.hpp"
 #include "storage/sqlite_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -13,22 +14,6 @@
 #include <vector>
 
 namespace usersvc {
-
-inline constexpr const char* kUserColumns =
-    "u.id, u.username, u.email, u.full_name, u.avatar, u.cover_image, u.created_at, u.updated_at, "
-    "u.password_hash";
-inline constexpr int kUserColumnCount = 9; // what readUser reads
-
-// kUserColumns for a users table joined as `alias`.
-inline std::string userColumns(const std::string& alias) {
-    std::string out = kUserColumns;
-    for (std::size_t at = 0; (at = out.find("u.", at)) != std::string::npos; at += alias.size() + 1)
-        out.replace(at, 2, alias + ".");
-    return out;
-}
-inline constexpr const char* kSessionColumns =
-    "id, user_id, refresh_hash, created_at, last_used_at, expires_at, revoked_at, user_agent, "
-    "client_address, previous_refresh_hash, rotated_at, replay_sealed";
 
 inline UserRecord readUser(SQLite::Statement& q, int first = 0) {
     UserRecord u;
@@ -106,15 +91,6 @@ inline void bindUserRow(SQLite::Statement& insert, const UserRecord& u) {
     insert.bind(7, u.coverImage);
     insert.bind(8, static_cast<int64_t>(u.createdAtMs));
     insert.bind(9, static_cast<int64_t>(u.updatedAtMs));
-}
-
-inline std::string likePattern(const std::string& text) {
-    std::string out = "%";
-    for (char c : text) {
-        if (c == '%' || c == '_' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "%";
 }
 
 // One pooled connection and the statements prepared on it. Preparing is a

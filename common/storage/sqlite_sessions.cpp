@@ -4,11 +4,6 @@
 
 namespace usersvc {
 
-namespace {
-// Retired refresh-token hashes kept per session, newest first.
-constexpr int kRetiredHashesKept = 100;
-} // namespace
-
 void SqliteStore::createSession(const SessionRecord& s) {
     guarded([&] {
         Lease lease(*this);
@@ -107,8 +102,7 @@ bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string&
         retire.bind(2, sessionId);
         retire.bind(3, static_cast<int64_t>(next.lastUsedAtMs));
         retire.exec();
-        // A session keeps its newest retired hashes only (reuse detection looks
-        // for a recent one), so a refresh loop cannot grow the table without bound.
+        // kRetiredHashesKept, newest first.
         auto& trim = lease.statement("DELETE FROM retired_refresh_tokens WHERE session_id = ? AND refresh_hash NOT IN"
                                      " (SELECT refresh_hash FROM retired_refresh_tokens WHERE session_id = ?"
                                      " ORDER BY retired_at DESC LIMIT ?)");

@@ -1,9 +1,10 @@
 // The store contract: what any Store implementation must do, written against
 // the interface in storage/store.hpp only. Each case runs once per backend in
-// STORE_BACKENDS; today SQLite, and the PostgreSQL store joins the list.
+// STORE_BACKENDS: SQLite and PostgreSQL.
 #include "domain/clock.hpp"
 #include "domain/error.hpp"
 #include "domain/ids.hpp"
+#include "storage/pg_store.hpp"
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -11,6 +12,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 using namespace usersvc;
@@ -23,7 +26,22 @@ struct SqliteBackend {
         return std::make_unique<SqliteStore>(dir / "usersvc.db");
     }
 };
-#define STORE_BACKENDS SqliteBackend
+// One PostgreSQL database per test directory, made on the first open.
+struct PostgresBackend {
+    static std::unique_ptr<Store> open(const std::filesystem::path& dir) {
+        static std::mutex mutex;
+        static std::map<std::filesystem::path, std::string> databases;
+        std::string url;
+        {
+            std::lock_guard lock(mutex);
+            auto& known = databases[dir];
+            if (known.empty()) known = test::freshPostgresDatabase();
+            url = known;
+        }
+        return std::make_unique<PgStore>(url);
+    }
+};
+#define STORE_BACKENDS SqliteBackend, PostgresBackend
 
 std::vector<std::string> conflictOf(Store& store, const UserRecord& user) {
     try {
