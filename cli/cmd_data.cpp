@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "domain/user_json.hpp"
 #include "output.hpp"
+#include "storage/pg_store.hpp"
 
 #include <unistd.h>
 
@@ -110,12 +111,20 @@ void addExportCommand(CLI::App& app, GlobalOptions& g) {
     });
 }
 
+namespace {
+// Before anything is opened or created: exit 2 and where to look instead.
+void refuseOnPostgres(const GlobalOptions& g) {
+    if (isPostgresUrl(checkedDatabaseOption(g.database))) throw Error(Code::Invalid, kPgBackupAdvice);
+}
+} // namespace
+
 void addBackupCommands(CLI::App& app, GlobalOptions& g) {
     auto backupFile = std::make_shared<std::string>();
     auto* backup = app.add_subcommand("backup", "Copy the store and its images, consistently, while the server runs");
     backup->add_option("FILE", *backupFile, "Backup database to create; images go to FILE.media/")->required();
     backup->footer("Example:\n  usersvc backup backups/users-$(date +%F).db");
     backup->callback([&g, backupFile] {
+        refuseOnPostgres(g);
         Core core(g.coreSettings());
         auto report = core.backups().backup(*backupFile);
         if (g.json)
@@ -130,6 +139,7 @@ void addBackupCommands(CLI::App& app, GlobalOptions& g) {
     restore->add_option("FILE", *restoreFile, "A file made by usersvc backup")->required();
     restore->footer("Example:\n  usersvc restore backups/users-2026-11-25.db");
     restore->callback([&g, restoreFile] {
+        refuseOnPostgres(g);
         auto lock = ServeLock::exclusive(g.dataDir);
         Core core(g.coreSettings());
         auto report = core.backups().restore(*restoreFile);

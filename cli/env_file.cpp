@@ -45,12 +45,22 @@ std::vector<std::string> adoptLegacyEnvironment() {
     };
     for (const auto& [legacy, ours] : aliases)
         if (const char* v = std::getenv(legacy); v && !std::getenv(ours)) ::setenv(ours, v, 0);
+    // Heroku-style hosts name the database in DATABASE_URL. Only a PostgreSQL
+    // one is taken: a developer's shell may hold another app's MySQL URL, and
+    // that must not stop the SQLite default from working.
+    if (const char* url = std::getenv("DATABASE_URL"); url && !std::getenv("USERSVC_DATABASE_URL")) {
+        std::string value = url;
+        if (value.rfind("postgres://", 0) == 0 || value.rfind("postgresql://", 0) == 0)
+            ::setenv("USERSVC_DATABASE_URL", url, 0);
+    }
 
     std::vector<std::string> ignored;
     for (char** e = environ; e && *e; ++e) {
         std::string entry = *e;
         std::string name = entry.substr(0, entry.find('='));
-        if (name == "MONGODB_URI" || name.rfind("CLOUDINARY_", 0) == 0 || name == "REFRESH_TOKEN_SECRET")
+        bool foreignDatabase = name == "DATABASE_URL" && !std::getenv("USERSVC_DATABASE_URL");
+        if (foreignDatabase || name == "MONGODB_URI" || name.rfind("CLOUDINARY_", 0) == 0 ||
+            name == "REFRESH_TOKEN_SECRET")
             ignored.push_back(name);
     }
     return ignored;

@@ -42,6 +42,7 @@ std::optional<std::size_t> parseSize(const std::string& text) {
 CoreSettings GlobalOptions::coreSettings() const {
     CoreSettings s;
     s.dataDir = dataDir;
+    s.database = checkedDatabaseOption(database);
     s.jwtSecret = jwtSecret;
     if (!jwtSecretFile.empty()) s.jwtSecret = readSecretFile(jwtSecretFile);
     const char* fromEnvironment = std::getenv("USERSVC_JWT_SECRET");
@@ -77,6 +78,9 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& g) {
     app.add_option("--data-dir", g.dataDir, "Data directory (usersvc.db, media/, secret)")
         ->envname("USERSVC_DATA_DIR")
         ->capture_default_str();
+    app.add_option("--database", g.database,
+           "The store: sqlite:PATH (default DATA_DIR/usersvc.db) or postgres://USER:PASS@HOST:PORT/DB")
+        ->envname("USERSVC_DATABASE_URL");
     app.add_flag("--json", g.json, "Machine-readable output on stdout");
     app.add_flag("-q,--quiet", g.quiet, "Nothing on stdout but the result");
     app.add_option("--env-file", g.envFile, "Read USERSVC_* variables from FILE instead of ./.env");

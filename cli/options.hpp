@@ -10,6 +10,7 @@ namespace usersvc::cli {
 
 struct GlobalOptions {
     std::string dataDir = "./usersvc-data";
+    std::string database; // --database: "" (DATA_DIR/usersvc.db), sqlite:PATH or a PostgreSQL URL
     bool json = false;
     bool quiet = false;
     std::string envFile;

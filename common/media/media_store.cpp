@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 #include "security/crypto.hpp"
+#include "storage/store.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -67,8 +68,9 @@ const char* contentTypeOf(ImageKind kind) {
     return "application/octet-stream";
 }
 
-StagedImage::StagedImage(const fs::path& mediaDir, std::string field, std::size_t maxBytes)
-    : mediaDir_(mediaDir), field_(std::move(field)), maxBytes_(maxBytes), hash_(std::make_unique<Sha256Stream>()) {
+StagedImage::StagedImage(const fs::path& mediaDir, std::string field, std::size_t maxBytes, bool intoStore)
+    : mediaDir_(mediaDir), field_(std::move(field)), maxBytes_(maxBytes), hash_(std::make_unique<Sha256Stream>()),
+      intoStore_(intoStore) {
     // The temp file stays locked while this object lives; the kernel drops the
     // lock when the process dies, however it dies, so an unlocked temp file is a
     // crash's leftover (removeOrphanedTemps). A sweeper that locked the new file
@@ -128,9 +130,18 @@ void StagedImage::finish() {
     finished_ = true;
 }
 
-void StagedImage::publish() {
+void StagedImage::publish(WriteTransaction& tx) {
     if (!finished_) finish();
     if (tempPath_.empty()) return; // already published
+    if (intoStore_) {
+        std::ifstream in(tempPath_, std::ios::binary);
+        std::string content(size_, '\0');
+        if (!in.read(content.data(), static_cast<std::streamsize>(size_))) ioFailure("cannot read an upload back");
+        tx.putImage(reference_, content);
+        ::unlink(tempPath_.c_str());
+        tempPath_.clear();
+        return;
+    }
     fs::path target = mediaDir_ / reference_;
     fs::path shard = target.parent_path();
     if (::mkdir(shard.c_str(), 0700) != 0 && errno != EEXIST) ioFailure("cannot create " + shard.string());
@@ -152,12 +163,13 @@ void StagedImage::unpublish() {
     createdFinal_ = false;
 }
 
-MediaStore::MediaStore(fs::path mediaDir, std::size_t maxBytes) : dir_(std::move(mediaDir)), maxBytes_(maxBytes) {
+MediaStore::MediaStore(fs::path mediaDir, std::size_t maxBytes, Store* store)
+    : dir_(std::move(mediaDir)), maxBytes_(maxBytes), store_(store && store->keepsImages() ? store : nullptr) {
     if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) ioFailure("cannot create " + dir_.string());
 }
 
 std::unique_ptr<StagedImage> MediaStore::stage(std::string field) const {
-    return std::make_unique<StagedImage>(dir_, std::move(field), maxBytes_);
+    return std::make_unique<StagedImage>(dir_, std::move(field), maxBytes_, inStore());
 }
 
 std::unique_ptr<StagedImage> MediaStore::stageFile(std::string field, const fs::path& source) const {
@@ -198,11 +210,20 @@ std::optional<fs::path> MediaStore::resolve(std::string_view reference) const {
 StoredImage::StoredImage(int fd, ImageKind kind, std::uint64_t size, std::string digest)
     : fd_(fd), kind_(kind), size_(size), digest_(std::move(digest)) {}
 
+StoredImage::StoredImage(std::string content, ImageKind kind, std::string digest)
+    : content_(std::move(content)), kind_(kind), size_(content_.size()), digest_(std::move(digest)) {}
+
 StoredImage::~StoredImage() {
-    ::close(fd_);
+    if (fd_ >= 0) ::close(fd_);
 }
 
 std::size_t StoredImage::readAt(std::uint64_t offset, char* buffer, std::size_t n) const {
+    if (fd_ < 0) {
+        if (offset >= content_.size()) return 0;
+        std::size_t count = std::min<std::size_t>(n, content_.size() - static_cast<std::size_t>(offset));
+        std::memcpy(buffer, content_.data() + offset, count);
+        return count;
+    }
     for (;;) {
         ssize_t got = ::pread(fd_, buffer, n, static_cast<off_t>(offset));
         if (got >= 0) return static_cast<std::size_t>(got);
@@ -210,9 +231,20 @@ std::size_t StoredImage::readAt(std::uint64_t offset, char* buffer, std::size_t 
     }
 }
 
+bool MediaStore::exists(std::string_view reference) const {
+    if (!inStore()) return resolve(reference).has_value();
+    return kindOfReference(reference) && store_->readImage(std::string(reference)).has_value();
+}
+
 std::shared_ptr<const StoredImage> MediaStore::open(std::string_view reference) const {
     auto kind = kindOfReference(reference);
     if (!kind) return nullptr;
+    std::string digest(reference.substr(3, 64));
+    if (inStore()) {
+        auto content = store_->readImage(std::string(reference));
+        if (!content) return nullptr;
+        return std::make_shared<const StoredImage>(std::move(*content), *kind, std::move(digest));
+    }
     fs::path file = dir_ / std::string(reference);
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return nullptr;
@@ -221,17 +253,26 @@ std::shared_ptr<const StoredImage> MediaStore::open(std::string_view reference) 
         ::close(fd);
         return nullptr;
     }
-    return std::make_shared<const StoredImage>(
-        fd, *kind, static_cast<std::uint64_t>(st.st_size), std::string(reference.substr(3, 64)));
+    return std::make_shared<const StoredImage>(fd, *kind, static_cast<std::uint64_t>(st.st_size), std::move(digest));
 }
 
-void MediaStore::remove(std::string_view reference) const {
+void MediaStore::remove(std::string_view reference, WriteTransaction& tx) const {
     if (!kindOfReference(reference)) return;
-    ::unlink((dir_ / std::string(reference)).c_str());
+    if (inStore())
+        tx.deleteImage(std::string(reference));
+    else
+        ::unlink((dir_ / std::string(reference)).c_str());
 }
 
 std::vector<std::vector<std::string>> MediaStore::publishedByShard() const {
     std::vector<std::vector<std::string>> shards;
+    if (inStore()) {
+        for (auto& reference : store_->imageReferences()) {
+            if (shards.empty() || shards.back().front().compare(0, 2, reference, 0, 2) != 0) shards.emplace_back();
+            shards.back().push_back(std::move(reference));
+        }
+        return shards;
+    }
     std::error_code ec;
     for (const auto& shard : fs::directory_iterator(dir_, ec)) {
         if (!shard.is_directory(ec) || shard.is_symlink(ec)) continue;

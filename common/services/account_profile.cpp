@@ -71,7 +71,7 @@ User AccountService::updateImage(const std::string& userId, ImageSlot slot, std:
     auto tx = store_.beginWrite();
     auto previous = tx->setImage(userId, slot, image->reference(), nowMs());
     if (!previous) throw Error(Code::NotFound, "No such user");
-    PublishedImages published{image.get()};
+    PublishedImages published{*tx, {image.get()}};
     tx->commit();
     published.keep();
     if (*previous != image->reference()) releaseImages({*previous});

@@ -65,7 +65,7 @@ User AccountService::registerUser(RegistrationInput& in) {
     } catch (const UniqueConflict& e) {
         throw takenError(e.fields);
     }
-    PublishedImages images{in.avatar.get(), in.coverImage.get()};
+    PublishedImages images{*tx, {in.avatar.get(), in.coverImage.get()}};
     tx->commit();
     images.keep();
     return user;

@@ -113,7 +113,7 @@ BackupReport BackupService::restore(const fs::path& file) {
             if (media_.resolve(ref)) continue;
             auto staged = stageVerified(media_.dir(), entry.path(), ref);
             auto tx = store_.beginWrite();
-            staged->publish();
+            staged->publish(*tx);
             tx->commit();
             added.push_back(ref);
         }

@@ -3,21 +3,48 @@
 #include "domain/error.hpp"
 #include "security/secret.hpp"
 #include "services/data_dir.hpp"
+#include "storage/pg_store.hpp"
+#include "storage/sqlite_store.hpp"
 
 namespace usersvc {
 
 namespace {
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+
 std::string secretFor(const CoreSettings& s) {
     return s.jwtSecret.empty() ? loadOrCreateSecret(s.dataDir) : s.jwtSecret;
 }
+
+std::unique_ptr<Store> openStore(const CoreSettings& s) {
+    ensureDataDir(s.dataDir); // media, and on SQLite the secret and the default store
+    if (usesPostgres(s)) {
+        if (s.jwtSecret.empty())
+            throw Error(Code::Invalid, "a PostgreSQL store needs the JWT secret every instance shares: set "
+                                       "USERSVC_JWT_SECRET, --jwt-secret-file or --jwt-secret");
+        return std::make_unique<PgStore>(s.database);
+    }
+    if (s.database.empty()) return std::make_unique<SqliteStore>(s.dataDir / "usersvc.db");
+    return std::make_unique<SqliteStore>(s.database.substr(kSqlitePrefix.size()));
+}
 } // namespace
 
+std::string checkedDatabaseOption(const std::string& value) {
+    if (value.empty() || isPostgresUrl(value)) return value;
+    if (value.rfind(kSqlitePrefix, 0) == 0 && value.size() > kSqlitePrefix.size()) return value;
+    throw Error(Code::Invalid, "--database takes sqlite:PATH, postgres://USER@HOST/DB or postgresql://... (got '" +
+                                   redactedDatabaseUrl(value) + "')");
+}
+
+bool usesPostgres(const CoreSettings& settings) {
+    return isPostgresUrl(settings.database);
+}
+
 Core::Core(const CoreSettings& settings)
-    : settings_(settings), store_(ensureDataDir(settings.dataDir) / "usersvc.db"),
-      media_(settings.dataDir / "media", settings.maxUploadBytes),
+    : settings_(settings), store_(openStore(settings)),
+      media_(settings.dataDir / "media", settings.maxUploadBytes, store_.get()),
       hasher_(settings.bcryptCost, settings.bcryptConcurrency, std::chrono::milliseconds(settings.hashQueueTimeoutMs)),
       secret_(secretFor(settings)), tokens_(secret_), sealer_(secret_, "refresh-replay"),
-      accounts_(store_, media_, hasher_, tokens_, sealer_, settings.accounts), subscriptions_(store_, accounts_),
-      history_(store_), importer_(store_, hasher_, media_), backups_(store_, media_), status_(store_, hasher_) {}
+      accounts_(*store_, media_, hasher_, tokens_, sealer_, settings.accounts), subscriptions_(*store_, accounts_),
+      history_(*store_), importer_(*store_, hasher_, media_), backups_(*store_, media_), status_(*store_, hasher_) {}
 
 } // namespace usersvc

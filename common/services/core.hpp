@@ -1,6 +1,7 @@
 #pragma once
-// Everything both faces share, opened from one data directory: the store, the
-// media directory, the password hasher, the token signer and the services.
+// Everything both faces share, opened from one data directory and one
+// database: the store, the media, the password hasher, the token signer and
+// the services.
 #include "media/media_store.hpp"
 #include "security/password.hpp"
 #include "security/sealer.hpp"
@@ -11,7 +12,7 @@
 #include "services/import_service.hpp"
 #include "services/status_service.hpp"
 #include "services/subscription_service.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/store.hpp"
 
 #include <filesystem>
 #include <string>
@@ -20,6 +21,9 @@ namespace usersvc {
 
 struct CoreSettings {
     std::filesystem::path dataDir = "usersvc-data";
+    // Where the users are (--database): "" for DATA_DIR/usersvc.db,
+    // "sqlite:PATH", or a PostgreSQL URL (storage/pg_store.hpp).
+    std::string database;
     std::string jwtSecret; // "" : the secret file in dataDir
     int bcryptCost = kDefaultBcryptCost;
     unsigned bcryptConcurrency = 0;          // 0: the core count
@@ -33,7 +37,9 @@ struct CoreSettings {
 // images while the body arrives, before any service is called.
 class Core {
 public:
-    // Creates the data directory (0700), opens and migrates the store.
+    // Creates the data directory (0700), opens and migrates the store. Throws
+    // Error{Invalid} for a PostgreSQL store without a JWT secret: instances
+    // sharing a database must sign with one secret, so none may invent its own.
     explicit Core(const CoreSettings& settings);
 
     const CoreSettings& settings() const { return settings_; }
@@ -47,7 +53,7 @@ public:
 
 private:
     CoreSettings settings_;
-    SqliteStore store_;
+    std::unique_ptr<Store> store_;
     MediaStore media_;
     PasswordHasher hasher_;
     std::string secret_;
@@ -60,5 +66,12 @@ private:
     BackupService backups_;
     StatusService status_;
 };
+
+// The --database value in the shape CoreSettings::database takes; throws
+// Error{Invalid} for anything else (the message shows no password).
+std::string checkedDatabaseOption(const std::string& value);
+
+// True when the settings name a PostgreSQL store.
+bool usesPostgres(const CoreSettings& settings);
 
 } // namespace usersvc

@@ -69,7 +69,7 @@ std::string imageOf(const json& doc, const char* name, const char* alias, const 
     if (url.empty()) url = stringField(doc, alias);
     if (url.empty()) return "";
     auto at = url.find("/media/");
-    if (at != std::string::npos && media.resolve(url.substr(at + 7))) return url.substr(at + 7);
+    if (at != std::string::npos && media.exists(url.substr(at + 7))) return url.substr(at + 7);
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
         throw Error(Code::Invalid, std::string(name) + " must be an absolute http(s) URL");
     return url;

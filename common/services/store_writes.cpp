@@ -33,14 +33,14 @@ std::string takenReason(const std::vector<std::string>& fields, const UserRecord
     return why;
 }
 
-PublishedImages::PublishedImages(std::initializer_list<StagedImage*> images) {
+PublishedImages::PublishedImages(WriteTransaction& tx, std::initializer_list<StagedImage*> images) {
     try {
         for (auto* image : images) {
             if (!image) continue;
             // Recorded first: unpublish undoes only what publish created, so it
             // is safe after a publish that failed half-way.
             published_.push_back(image);
-            image->publish();
+            image->publish(tx);
         }
     } catch (...) {
         // A constructor that throws runs no destructor: undo here.
@@ -68,7 +68,7 @@ int releaseUnreferenced(Store& store, const MediaStore& media, const std::vector
     auto tx = store.beginWrite();
     for (const auto& ref : references)
         if (MediaStore::kindOfReference(ref) && !tx->isMediaReferenced(ref)) {
-            media.remove(ref);
+            media.remove(ref, *tx);
             ++removed;
         }
     tx->commit();

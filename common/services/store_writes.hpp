@@ -29,7 +29,7 @@ std::string takenReason(const std::vector<std::string>& fields, const UserRecord
 // unpublishes while the write lock is still held.
 class PublishedImages {
 public:
-    explicit PublishedImages(std::initializer_list<StagedImage*> images);
+    PublishedImages(WriteTransaction& tx, std::initializer_list<StagedImage*> images);
     ~PublishedImages();
     PublishedImages(const PublishedImages&) = delete;
     PublishedImages& operator=(const PublishedImages&) = delete;
@@ -42,7 +42,7 @@ private:
     bool kept_ = false;
 };
 
-// Deletes each local media file no user references any more, in one write
+// Deletes each published image no user references any more, in one write
 // transaction; returns how many. "" and absolute URLs are skipped.
 int releaseUnreferenced(Store& store, const MediaStore& media, const std::vector<std::string>& references);
 

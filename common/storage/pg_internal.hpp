@@ -181,6 +181,8 @@ public:
     std::optional<std::string> setImage(
         const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) override;
     bool isMediaReferenced(const std::string& reference) override;
+    bool putImage(const std::string& reference, const std::string& content) override;
+    void deleteImage(const std::string& reference) override;
     void commit() override;
 
 private:

@@ -12,7 +12,7 @@ namespace {
 // serialises migrations across all of them.
 constexpr long long kMigrationLock = 0x75736572737663; // "usersvc"
 
-const std::array<const char*, 1> kMigrations = {
+const std::array<const char*, 2> kMigrations = {
     // 1: what SQLite's migrations 1-4 built, in one step (PostgreSQL stores
     // start at this schema). Times are milliseconds since the epoch.
     R"sql(
@@ -68,6 +68,15 @@ const std::array<const char*, 1> kMigrations = {
         PRIMARY KEY (user_id, video_id)
     );
     CREATE INDEX watch_history_newest ON watch_history(user_id, watched_at DESC);
+    )sql",
+    // 2: images live in the database, so every instance serves every image
+    // (SQLite keeps them as files in DATA_DIR/media).
+    R"sql(
+    CREATE TABLE images (
+        reference  TEXT COLLATE "C" PRIMARY KEY, -- "3f/3f9a...c1.png", as in media URLs
+        content    BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+    );
     )sql",
 };
 

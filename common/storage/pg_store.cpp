@@ -45,6 +45,7 @@ void PgWriteTransaction::commit() {
 }
 
 bool isPostgresUrl(const std::string& database) {
+    if (database.rfind("sqlite:", 0) == 0) return false;
     return database.rfind("postgres://", 0) == 0 || database.rfind("postgresql://", 0) == 0 ||
            database.find('=') != std::string::npos;
 }

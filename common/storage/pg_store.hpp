@@ -1,7 +1,8 @@
 #pragma once
 // The PostgreSQL store (issue 13): the Store interface over one PostgreSQL
 // database that several usersvc instances share. Its statements are in
-// storage/pg_<group>.cpp, grouped by table as the SQLite store's are.
+// storage/pg_<group>.cpp, grouped by table as the SQLite store's are. Images
+// are kept in the database too (pg_images.cpp): instances share no disk.
 #include "storage/store.hpp"
 
 #include <condition_variable>
@@ -79,6 +80,11 @@ public:
     void restoreFrom(const std::string& file) override;
     bool ping() override;
     std::string checkIntegrity() override;
+
+    // images: pg_images.cpp
+    bool keepsImages() const override { return true; }
+    std::optional<std::string> readImage(const std::string& reference) override;
+    std::vector<std::string> imageReferences() override;
 
     struct Connection; // a pooled connection with its prepared statements
     class Lease;       // one pooled connection, borrowed for a scope

@@ -52,6 +52,14 @@ public:
     // True when some user's avatar or cover is `reference`.
     virtual bool isMediaReferenced(const std::string& reference) = 0;
 
+    // Images kept in the store itself (Store::keepsImages()), under their
+    // content-addressed reference, as part of this transaction: a rollback
+    // takes them back. putImage is true when this call added the image (the
+    // same content may be stored already). Stores that keep images as files
+    // never receive these calls.
+    virtual bool putImage(const std::string& reference, const std::string& content);
+    virtual void deleteImage(const std::string& reference);
+
     virtual void commit() = 0;
 };
 
@@ -154,6 +162,14 @@ public:
     // A quick structural check of the whole database (SQLite's quick_check):
     // "ok", or what is wrong.
     virtual std::string checkIntegrity() = 0;
+
+    // ---- images (a store shared by instances that share no disk keeps them)
+    // False: images are files in the media directory (SQLite).
+    virtual bool keepsImages() const { return false; }
+    // The content stored under `reference`, if any.
+    virtual std::optional<std::string> readImage(const std::string& reference);
+    // Every stored image's reference, for the sweep of unreferenced ones.
+    virtual std::vector<std::string> imageReferences();
 };
 
 } // namespace usersvc

@@ -244,7 +244,7 @@ TEST_CASE("media downloads stream from disk: clients that never read do not each
     image.resize(4 << 20, 'x');
     auto staged = server.core().media().stage("avatar");
     staged->append(image.data(), image.size());
-    staged->publish();
+    publishStaged(server.core(), *staged);
     const std::string request = "GET /media/" + staged->reference() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
     long before = residentKiB();

@@ -10,7 +10,7 @@ namespace {
 std::string publish(TestServer& server, const std::string& bytes) {
     auto staged = server.core().media().stage("avatar");
     staged->append(bytes.data(), bytes.size());
-    staged->publish();
+    publishStaged(server.core(), *staged);
     return "/media/" + staged->reference();
 }
 

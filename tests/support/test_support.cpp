@@ -2,6 +2,7 @@
 
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
+#include "storage/sqlite_store.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -326,6 +327,13 @@ RawReply rawExchange(int port, const std::string& request, int quietMs) {
     }
     ::close(fd);
     return reply;
+}
+
+void publishStaged(Core& core, StagedImage& image) {
+    SqliteStore store(core.settings().dataDir / "usersvc.db");
+    auto tx = store.beginWrite();
+    image.publish(*tx);
+    tx->commit();
 }
 
 std::string freshPostgresDatabase() {

@@ -59,6 +59,10 @@ private:
     int port_ = 0;
 };
 
+// Publishes a finished staged image of `core`'s media directory (a SQLite data
+// directory) inside a write transaction of its store, as the services do.
+void publishStaged(Core& core, StagedImage& image);
+
 struct ProcessResult {
     int exitCode = -1;
     std::string out;

@@ -1,6 +1,7 @@
 #include "domain/error.hpp"
 #include "media/media_store.hpp"
 #include "security/crypto.hpp"
+#include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -10,6 +11,17 @@
 #include <filesystem>
 
 using namespace usersvc;
+
+namespace {
+// Images kept as files are published inside a write transaction of the store
+// beside them, as the services do.
+struct FileStoreTransaction {
+    explicit FileStoreTransaction(const std::filesystem::path& dir)
+        : store(dir / "usersvc.db"), tx(store.beginWrite()) {}
+    SqliteStore store;
+    std::unique_ptr<WriteTransaction> tx;
+};
+} // namespace
 namespace fs = std::filesystem;
 
 TEST_CASE("images are recognised by their first bytes, nothing else") {
@@ -27,6 +39,7 @@ TEST_CASE("images are recognised by their first bytes, nothing else") {
 TEST_CASE("a staged image is published under its content hash") {
     test::TempDir dir;
     MediaStore media(dir.path() / "media", 1024);
+    FileStoreTransaction test_tx(dir.path());
     auto staged = media.stage("Avatar");
     auto png = test::pngBytes();
     staged->append(png.data(), 10);
@@ -34,7 +47,7 @@ TEST_CASE("a staged image is published under its content hash") {
     staged->finish();
     std::string digest = sha256Hex(png);
     CHECK(staged->reference() == digest.substr(0, 2) + "/" + digest + ".png");
-    staged->publish();
+    staged->publish(*test_tx.tx);
     auto file = media.resolve(staged->reference());
     REQUIRE(file);
     CHECK(test::readFile(*file) == png);
@@ -78,13 +91,14 @@ TEST_CASE("uploads over the limit, empty or not images are refused and leave no 
 TEST_CASE("the same content twice is stored once, unpublish removes only what it created") {
     test::TempDir dir;
     MediaStore media(dir.path() / "media", 1024);
+    FileStoreTransaction test_tx(dir.path());
     auto png = test::pngBytes();
     auto first = media.stage("Avatar");
     first->append(png.data(), png.size());
-    first->publish();
+    first->publish(*test_tx.tx);
     auto second = media.stage("Avatar");
     second->append(png.data(), png.size());
-    second->publish();
+    second->publish(*test_tx.tx);
     second->unpublish(); // did not create the file: must not delete it
     CHECK(media.resolve(first->reference()));
     first->unpublish();
@@ -94,10 +108,11 @@ TEST_CASE("the same content twice is stored once, unpublish removes only what it
 TEST_CASE("only references of the published shape resolve") {
     test::TempDir dir;
     MediaStore media(dir.path() / "media", 1024);
+    FileStoreTransaction test_tx(dir.path());
     auto staged = media.stage("Avatar");
     auto gif = test::gifBytes();
     staged->append(gif.data(), gif.size());
-    staged->publish();
+    staged->publish(*test_tx.tx);
     std::string ref = staged->reference();
     CHECK(media.resolve(ref));
     test::writeFile(dir.path() / "secret", "do not serve");
@@ -134,12 +149,13 @@ TEST_CASE("a temp file is a crash's leftover when no writer holds it, whatever p
     // (the server as PID 1 in a restarted container) or a zombie.
     test::TempDir dir;
     MediaStore media(dir.path() / "media", 1024);
+    FileStoreTransaction test_tx(dir.path());
     test::writeFile(dir.path() / "media" / ".upload-1-abcdef", "partial");                                    // PID 1
     test::writeFile(dir.path() / "media" / (".upload-" + std::to_string(::getpid()) + "-ghijkl"), "partial"); // us
     auto staged = media.stage("Avatar");
     staged->append(test::pngBytes().data(), test::pngBytes().size());
     CHECK(media.removeOrphanedTemps() == 2);
     CHECK(test::countFiles(dir.path() / "media") == 1);
-    staged->publish(); // the upload in progress is untouched and completes
+    staged->publish(*test_tx.tx); // the upload in progress is untouched and completes
     CHECK(media.resolve(staged->reference()));
 }

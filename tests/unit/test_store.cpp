@@ -48,7 +48,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
     {
         auto tx = store.beginWrite();
         tx->insertUser(carol);
-        PublishedImages published{image.get()};
+        PublishedImages published{*tx, {image.get()}};
         tx->commit();
         published.keep();
     }
@@ -66,7 +66,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
     try {
         auto tx = store.beginWrite();
         tx->insertUser(dave);
-        PublishedImages published{other.get()};
+        PublishedImages published{*tx, {other.get()}};
         CHECK(media.resolve(dave.avatar));
         throw Error(Code::Internal, "disk full");
     } catch (const Error&) {
@@ -81,7 +81,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
     try {
         auto tx = store.beginWrite();
         tx->insertUser(erin);
-        PublishedImages published{same.get()};
+        PublishedImages published{*tx, {same.get()}};
         throw Error(Code::Internal, "disk full");
     } catch (const Error&) {
     }
@@ -106,7 +106,7 @@ TEST_CASE("images published inside a write transaction stay only if it commits")
     try {
         auto tx = store.beginWrite();
         tx->insertUser(frank);
-        PublishedImages published{first.get(), second.get()};
+        PublishedImages published{*tx, {first.get(), second.get()}};
         FAIL("the second publish should have failed");
     } catch (const Error&) {
     }
