@@ -6,16 +6,6 @@ using namespace usersvc::test;
 namespace {
 const std::string kUsers = "/api/v1/users";
 const std::string kJson = "application/json";
-
-// cpp-httplib 0.11's client has no multipart PATCH; the body is built by hand.
-httplib::Result patchFile(httplib::Client& client, const std::string& path, const std::string& token,
-    const std::string& field, const std::string& bytes) {
-    std::string boundary = "usersvcTestBoundary42";
-    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field +
-                       "\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes +
-                       "\r\n--" + boundary + "--\r\n";
-    return client.Patch(path, bearer(token), body, "multipart/form-data; boundary=" + boundary);
-}
 } // namespace
 
 TEST_CASE("changePassword checks the old password and revokes every other session") {

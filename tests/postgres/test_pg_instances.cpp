@@ -1,0 +1,260 @@
+// Two usersvc instances over one PostgreSQL database (issue 13): every
+// guarantee usersvc makes on one SQLite file holds across instances. Each test
+// starts the real binary twice, on a database of its own.
+#include "scenario.hpp"
+#include "storage/pg_store.hpp"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace usersvc;
+using namespace usersvc::test;
+
+namespace {
+const std::string kBinary = USERSVC_BINARY;
+const std::string kUsers = "/api/v1/users";
+const std::string kJson = "application/json";
+const std::string kSecret = "a-secret-every-instance-shares-0123456789";
+
+// The settings every process over the shared database gets: the database, the
+// shared secret (from a 0600 file) and a data directory of its own.
+struct SharedDatabase {
+    TempDir dir;
+    std::string url = freshPostgresDatabase();
+    std::string secretFile = (dir.path() / "secret").string();
+
+    SharedDatabase() {
+        writeFile(secretFile, kSecret);
+        std::filesystem::permissions(
+            secretFile, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    std::vector<std::string> args(const std::string& instance) const {
+        return {"--database", url, "--jwt-secret-file", secretFile, "--data-dir", (dir.path() / instance).string(),
+            "--bcrypt-cost", "4"};
+    }
+    ProcessResult cli(
+        const std::string& instance, std::vector<std::string> extra, const std::string& input = "") const {
+        std::vector<std::string> all = {kBinary};
+        auto common = args(instance);
+        all.insert(all.end(), common.begin(), common.end());
+        all.insert(all.end(), extra.begin(), extra.end());
+        return runProcess(all, input);
+    }
+};
+
+nlohmann::json login(httplib::Client& client, const std::string& name, const std::string& password = "password123") {
+    auto res = client.Post(kUsers + "/login", nlohmann::json{{"username", name}, {"password", password}}.dump(), kJson);
+    REQUIRE(res);
+    REQUIRE_MESSAGE(res->status == 200, res->body);
+    return parseJson(res->body)["data"];
+}
+
+int getUserStatus(httplib::Client& client, const std::string& token) {
+    auto res = client.Get(kUsers + "/getUser", bearer(token));
+    REQUIRE(res);
+    return res->status;
+}
+
+void registerJson(httplib::Client& client, const std::string& name) {
+    auto res = client.Post(kUsers + "/register",
+        nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(), kJson);
+    REQUIRE(res);
+    REQUIRE_MESSAGE(res->status == 201, res->body);
+}
+} // namespace
+
+TEST_CASE("two instances: a login on A works on B, a logout on B is refused on A at once") {
+    SharedDatabase db;
+    ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
+    auto clientA = a.client(), clientB = b.client();
+    registerJson(clientA, "alice");
+    auto session = login(clientA, "alice");
+    std::string token = session["AccessToken"];
+    CHECK(getUserStatus(clientB, token) == 200);
+    auto out = clientB.Post(kUsers + "/logout", bearer(token));
+    REQUIRE(out);
+    CHECK(out->status == 200);
+    CHECK(getUserStatus(clientA, token) == 401);
+    CHECK(getUserStatus(clientB, token) == 401);
+}
+
+TEST_CASE("two instances: one refresh token sent to A and B at the same moment rotates once, both get the same pair") {
+    SharedDatabase db;
+    ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
+    auto setup = a.client();
+    registerJson(setup, "tabs");
+    std::string refresh = login(setup, "tabs")["RefreshToken"];
+    for (int round = 0; round < 5; ++round) {
+        CAPTURE(round);
+        std::atomic<int> ready{0};
+        nlohmann::json answers[2];
+        int statuses[2] = {0, 0};
+        std::vector<std::thread> tabs;
+        for (int tab = 0; tab < 2; ++tab)
+            tabs.emplace_back([&, tab] {
+                auto client = tab == 0 ? a.client() : b.client();
+                ++ready;
+                while (ready < 2)
+                    std::this_thread::yield();
+                auto res =
+                    client.Post(kUsers + "/refresh-token", nlohmann::json{{"refreshToken", refresh}}.dump(), kJson);
+                if (!res) return;
+                statuses[tab] = res->status;
+                answers[tab] = parseJson(res->body)["data"];
+            });
+        for (auto& t : tabs)
+            t.join();
+        REQUIRE(statuses[0] == 200);
+        REQUIRE(statuses[1] == 200);
+        CHECK(answers[0]["RefreshToken"] == answers[1]["RefreshToken"]);
+        CHECK(answers[0]["AccessToken"] == answers[1]["AccessToken"]);
+        CHECK(answers[0]["RefreshToken"] != refresh);
+        refresh = answers[0]["RefreshToken"];
+    }
+    // One session, rotated once per round: the next refresh still works.
+    auto next = a.client().Post(kUsers + "/refresh-token", nlohmann::json{{"refreshToken", refresh}}.dump(), kJson);
+    REQUIRE(next);
+    CHECK(next->status == 200);
+}
+
+TEST_CASE("two instances: a password change on A revokes the sessions used on B") {
+    SharedDatabase db;
+    ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
+    auto clientA = a.client(), clientB = b.client();
+    registerJson(clientB, "bob");
+    std::string onB = login(clientB, "bob")["AccessToken"];
+    std::string onA = login(clientA, "bob")["AccessToken"];
+    CHECK(getUserStatus(clientB, onB) == 200);
+    auto change = clientA.Post(kUsers + "/change-password", bearer(onA),
+        nlohmann::json{{"oldPassword", "password123"}, {"newPassword", "another-pass-456"}}.dump(), kJson);
+    REQUIRE(change);
+    REQUIRE_MESSAGE(change->status == 200, change->body);
+    CHECK(getUserStatus(clientB, onB) == 401);
+    CHECK(getUserStatus(clientA, onA) == 200); // the session that changed it stays
+    login(clientB, "bob", "another-pass-456");
+}
+
+TEST_CASE("two instances: an avatar uploaded through A is served by B with the same headers") {
+    SharedDatabase db;
+    ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
+    auto clientA = a.client(), clientB = b.client();
+    httplib::MultipartFormDataItems parts = {{"username", "carol", "", ""}, {"email", "carol@x.io", "", ""},
+        {"password", "password123", "", ""}, {"Avatar", pngBytes(), "me.png", "image/png"}};
+    auto reg = clientA.Post(kUsers + "/register", parts);
+    REQUIRE(reg);
+    REQUIRE_MESSAGE(reg->status == 201, reg->body);
+    std::string url = parseJson(reg->body)["data"]["Avatar"];
+    std::string path = url.substr(url.find("/media/"));
+    auto fromA = clientA.Get(path), fromB = clientB.Get(path);
+    REQUIRE(fromA);
+    REQUIRE(fromB);
+    CHECK(fromB->status == 200);
+    CHECK(fromB->body == pngBytes());
+    for (const char* header : {"Content-Type", "ETag", "Cache-Control", "Content-Length", "Accept-Ranges"}) {
+        CAPTURE(header);
+        CHECK(fromB->get_header_value(header) == fromA->get_header_value(header));
+    }
+    // Neither instance wrote an image file: the database holds it.
+    CHECK(countFiles(db.dir.path() / "a" / "media") == 0);
+    CHECK(countFiles(db.dir.path() / "b" / "media") == 0);
+    // A replaced avatar no user refers to is gone from every instance.
+    auto token = std::string(login(clientA, "carol")["AccessToken"]);
+    auto replaced = patchFile(clientB, kUsers + "/avatar", token, "avatar", gifBytes());
+    REQUIRE(replaced);
+    REQUIRE_MESSAGE(replaced->status == 200, replaced->body);
+    CHECK(clientA.Get(path)->status == 404);
+}
+
+TEST_CASE("two instances and four CLI processes registering at once: nobody lost, nobody twice") {
+    SharedDatabase db;
+    ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
+    constexpr int kEach = 200;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> writers;
+    for (int s = 0; s < 2; ++s)
+        writers.emplace_back([&, s] {
+            auto client = s == 0 ? a.client() : b.client();
+            for (int i = 0; i < kEach; ++i) {
+                auto name = "srv" + std::to_string(s) + "_" + std::to_string(i);
+                auto res = client.Post(kUsers + "/register",
+                    nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump(),
+                    kJson);
+                if (!res || res->status != 201) ++failures;
+            }
+        });
+    for (int c = 0; c < 4; ++c)
+        writers.emplace_back([&, c] {
+            for (int i = 0; i < kEach; ++i) {
+                auto name = "cli" + std::to_string(c) + "_" + std::to_string(i);
+                auto r = db.cli("cli" + std::to_string(c),
+                    {"-q", "register", "--username", name, "--email", name + "@x.io", "--password-stdin"},
+                    "password123\n");
+                if (r.exitCode != 0) ++failures;
+            }
+        });
+    for (auto& t : writers)
+        t.join();
+    CHECK(failures == 0);
+    PgStore store(db.url);
+    CHECK(store.countUsers() == 6 * kEach);
+    std::set<std::string> names;
+    store.listUsers({}, 0, [&](const UserListing& row) {
+        names.insert(row.user.username);
+        return true;
+    });
+    CHECK(names.size() == 6 * kEach);
+}
+
+TEST_CASE("kill -9 of one instance under load: the other keeps serving, nothing acknowledged is lost") {
+    SharedDatabase db;
+    ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
+    std::vector<std::string> acknowledged;
+    std::atomic<bool> killed{false};
+    int failuresOnB = 0, afterKill = 0;
+    std::thread killer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+        a.crash();
+        killed = true;
+    });
+    auto clientA = a.client(), clientB = b.client();
+    clientA.set_connection_timeout(1);
+    for (int i = 0; afterKill < 40; ++i) {
+        bool toA = i % 2 == 0;
+        auto name = "load_" + std::to_string(i);
+        auto body = nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", "password123"}}.dump();
+        auto res = (toA ? clientA : clientB).Post(kUsers + "/register", body, kJson);
+        if (killed) ++afterKill;
+        if (res && res->status == 201)
+            acknowledged.push_back(name);
+        else if (!toA)
+            ++failuresOnB;
+    }
+    killer.join();
+    CHECK(failuresOnB == 0);
+    CHECK(acknowledged.size() > 40);
+    PgStore store(db.url);
+    for (const auto& name : acknowledged)
+        CHECK_MESSAGE(store.findUserByUsername(name), name);
+    // B still answers reads and logins after A's death.
+    auto clientB2 = b.client();
+    login(clientB2, acknowledged.front());
+}
+
+TEST_CASE("a PostgreSQL store without the shared JWT secret is refused at start, and backup points to pg_dump") {
+    SharedDatabase db;
+    TempDir data;
+    auto serve = runProcess({kBinary, "--database", db.url, "--data-dir", data.path().string(), "list-users"});
+    CHECK(serve.exitCode == 2);
+    CHECK(serve.err.find("needs the JWT secret every instance shares") != std::string::npos);
+    auto backup = db.cli("a", {"backup", (data.path() / "copy.db").string()});
+    CHECK(backup.exitCode == 2);
+    CHECK(backup.err.find("pg_dump") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(data.path() / "copy.db"));
+    auto restore = db.cli("a", {"restore", (data.path() / "copy.db").string()});
+    CHECK(restore.exitCode == 2);
+    auto bad = runProcess({kBinary, "--database", "mysql://root:hunter2@db/users", "list-users"});
+    CHECK(bad.exitCode == 2);
+    CHECK(bad.err.find("hunter2") == std::string::npos); // the password is never echoed
+    CHECK(bad.err.find("sqlite:PATH") != std::string::npos);
+}
