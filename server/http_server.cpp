@@ -84,8 +84,8 @@ RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
 }
 
 HttpServer::HttpServer(Core& core, ServerSettings settings)
-    : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits), cors_(settings_.corsOrigins),
-      proxies_(settings_.trustedProxies), server_(std::make_unique<httplib::Server>()) {
+    : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits, core.sharedAttemptWindows()),
+      cors_(settings_.corsOrigins), proxies_(settings_.trustedProxies), server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
     context_ = std::make_unique<RouteContext>(
         RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_), cors_});

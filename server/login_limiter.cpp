@@ -10,85 +10,65 @@
 
 namespace usersvc::http {
 
-LoginLimiter::LoginLimiter(LoginLimits limits) : limits_(limits) {}
-
-std::int64_t LoginLimiter::blockedFor(const std::string& key, int limit, std::int64_t now) {
-    auto it = windows_.find(key);
-    if (it == windows_.end()) return 0;
-    std::int64_t end = it->second.startMs + limits_.windowSeconds * 1000;
-    if (end <= now) {
-        windows_.erase(it);
-        return 0;
+std::int64_t MemoryAttemptWindows::waitLocked(
+    const std::vector<AttemptLimit>& keys, std::int64_t now, std::int64_t windowMs) {
+    std::int64_t wait = 0;
+    for (const auto& [key, limit] : keys) {
+        auto it = windows_.find(key);
+        if (it == windows_.end()) continue;
+        std::int64_t end = it->second.startMs + windowMs;
+        if (end <= now) {
+            windows_.erase(it);
+            continue;
+        }
+        if (it->second.failures >= limit) wait = std::max(wait, (end - now + 999) / 1000);
     }
-    if (it->second.failures < limit) return 0;
-    return (end - now + 999) / 1000;
+    return wait;
 }
 
-std::int64_t LoginLimiter::waitLocked(const std::string& identifier, const std::string& address, std::int64_t now) {
-    return std::max(
-        blockedFor("i:" + identifier, limits_.perIdentifier, now), blockedFor("a:" + address, limits_.perAddress, now));
-}
-
-std::int64_t LoginLimiter::retryAfter(const std::string& identifier, const std::string& address) {
+std::int64_t MemoryAttemptWindows::wait(
+    const std::vector<AttemptLimit>& keys, std::int64_t now, std::int64_t windowMs) {
     std::lock_guard lock(mutex_);
-    return waitLocked(identifier, address, nowMs());
+    return waitLocked(keys, now, windowMs);
 }
 
-void LoginLimiter::bump(const std::string& key, std::int64_t now) {
-    auto& w = windows_[key];
-    if (w.failures == 0 || w.startMs + limits_.windowSeconds * 1000 <= now) w = Window{now, 0};
-    ++w.failures;
-}
-
-std::int64_t LoginLimiter::reserveAttempt(const std::string& identifier, const std::string& address) {
+std::int64_t MemoryAttemptWindows::reserve(
+    const std::vector<AttemptLimit>& keys, std::int64_t now, std::int64_t windowMs) {
     std::lock_guard lock(mutex_);
-    std::int64_t now = nowMs();
-    if (auto wait = waitLocked(identifier, address, now); wait > 0) return wait;
-    if (windows_.size() + 2 > limits_.maxKeys) sweep(now);
-    bump("i:" + identifier, now);
-    bump("a:" + address, now);
+    if (auto wait = waitLocked(keys, now, windowMs); wait > 0) return wait;
+    if (windows_.size() + keys.size() > maxKeys_) sweep(now, windowMs);
+    for (const auto& attempt : keys) {
+        auto& w = windows_[attempt.key];
+        if (w.failures == 0 || w.startMs + windowMs <= now) w = Window{now, 0};
+        ++w.failures;
+    }
     return 0;
 }
 
-void LoginLimiter::unbump(const std::string& key) {
+void MemoryAttemptWindows::takeBack(const std::string& key) {
+    std::lock_guard lock(mutex_);
     auto it = windows_.find(key);
     if (it != windows_.end() && it->second.failures > 0) --it->second.failures;
 }
 
-void LoginLimiter::settleSuccess(const std::string& identifier, const std::string& address) {
+void MemoryAttemptWindows::clear(const std::string& key) {
     std::lock_guard lock(mutex_);
-    windows_.erase("i:" + identifier);
-    unbump("a:" + address);
+    windows_.erase(key);
 }
 
-void LoginLimiter::refundAttempt(const std::string& identifier, const std::string& address) {
+void MemoryAttemptWindows::forgetStartedBefore(std::int64_t startMs) {
     std::lock_guard lock(mutex_);
-    unbump("i:" + identifier);
-    unbump("a:" + address);
+    std::erase_if(windows_, [&](const auto& e) { return e.second.startMs <= startMs; });
 }
 
-std::int64_t LoginLimiter::reserveConflict(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    std::int64_t now = nowMs();
-    if (auto wait = blockedFor("c:" + address, limits_.conflictsPerAddress, now); wait > 0) return wait;
-    if (windows_.size() + 1 > limits_.maxKeys) sweep(now);
-    bump("c:" + address, now);
-    return 0;
-}
-
-void LoginLimiter::refundConflict(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    unbump("c:" + address);
-}
-
-std::size_t LoginLimiter::trackedKeys() {
+std::size_t MemoryAttemptWindows::trackedKeys() {
     std::lock_guard lock(mutex_);
     return windows_.size();
 }
 
-void LoginLimiter::sweep(std::int64_t now) {
-    std::erase_if(windows_, [&](const auto& e) { return e.second.startMs + limits_.windowSeconds * 1000 <= now; });
-    if (windows_.size() + 2 <= limits_.maxKeys) return;
+void MemoryAttemptWindows::sweep(std::int64_t now, std::int64_t windowMs) {
+    std::erase_if(windows_, [&](const auto& e) { return e.second.startMs + windowMs <= now; });
+    if (windows_.size() + 2 <= maxKeys_) return;
     // Still full of live windows (a flood of random identifiers): drop the oldest half.
     std::vector<std::int64_t> starts;
     starts.reserve(windows_.size());
@@ -98,6 +78,52 @@ void LoginLimiter::sweep(std::int64_t now) {
     std::nth_element(starts.begin(), middle, starts.end());
     std::int64_t cutoff = *middle;
     std::erase_if(windows_, [&](const auto& e) { return e.second.startMs <= cutoff; });
+}
+
+LoginLimiter::LoginLimiter(LoginLimits limits, AttemptWindows* shared)
+    : limits_(limits), memory_(limits.maxKeys), windows_(shared ? shared : &memory_) {}
+
+std::vector<AttemptLimit> LoginLimiter::loginKeys(const std::string& identifier, const std::string& address) const {
+    return {{"i:" + identifier, limits_.perIdentifier}, {"a:" + address, limits_.perAddress}};
+}
+
+void LoginLimiter::forgetOldShared(std::int64_t now) {
+    if (windows_ == &memory_) return; // memory sweeps itself by size
+    std::int64_t last = lastForgetMs_.load();
+    if (now - last < 60000 || !lastForgetMs_.compare_exchange_strong(last, now)) return;
+    windows_->forgetStartedBefore(now - windowMs());
+}
+
+std::int64_t LoginLimiter::retryAfter(const std::string& identifier, const std::string& address) {
+    return windows_->wait(loginKeys(identifier, address), nowMs(), windowMs());
+}
+
+std::int64_t LoginLimiter::reserveAttempt(const std::string& identifier, const std::string& address) {
+    std::int64_t now = nowMs();
+    forgetOldShared(now);
+    return windows_->reserve(loginKeys(identifier, address), now, windowMs());
+}
+
+void LoginLimiter::settleSuccess(const std::string& identifier, const std::string& address) {
+    windows_->clear("i:" + identifier);
+    windows_->takeBack("a:" + address);
+}
+
+void LoginLimiter::refundAttempt(const std::string& identifier, const std::string& address) {
+    windows_->takeBack("i:" + identifier);
+    windows_->takeBack("a:" + address);
+}
+
+std::int64_t LoginLimiter::reserveConflict(const std::string& address) {
+    return windows_->reserve({{"c:" + address, limits_.conflictsPerAddress}}, nowMs(), windowMs());
+}
+
+void LoginLimiter::refundConflict(const std::string& address) {
+    windows_->takeBack("c:" + address);
+}
+
+std::size_t LoginLimiter::trackedKeys() {
+    return windows_->trackedKeys();
 }
 
 RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics* metrics, RouteHandler handler) {

@@ -1,9 +1,12 @@
 #pragma once
 // Failed-login counting per identifier and per client address (API.md: 10 per
-// 15 minutes per identifier, 100 per client address). Memory is bounded: expired
-// windows are swept, and past `maxKeys` the oldest windows are dropped first.
+// 15 minutes per identifier, 100 per client address). The windows are kept in
+// memory (bounded: expired windows are swept, and past `maxKeys` the oldest are
+// dropped first), or in a store several instances share (Core::sharedAttemptWindows).
+#include "domain/attempt_windows.hpp"
 #include "router.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -23,9 +26,34 @@ struct LoginLimits {
     int conflictsPerAddress = 30;
 };
 
+// AttemptWindows in this process's memory.
+class MemoryAttemptWindows final : public AttemptWindows {
+public:
+    explicit MemoryAttemptWindows(std::size_t maxKeys) : maxKeys_(maxKeys) {}
+    std::int64_t wait(const std::vector<AttemptLimit>& keys, std::int64_t nowMs, std::int64_t windowMs) override;
+    std::int64_t reserve(const std::vector<AttemptLimit>& keys, std::int64_t nowMs, std::int64_t windowMs) override;
+    void takeBack(const std::string& key) override;
+    void clear(const std::string& key) override;
+    void forgetStartedBefore(std::int64_t startMs) override;
+    std::size_t trackedKeys() override;
+
+private:
+    struct Window {
+        std::int64_t startMs = 0;
+        int failures = 0;
+    };
+    std::int64_t waitLocked(const std::vector<AttemptLimit>& keys, std::int64_t nowMs, std::int64_t windowMs);
+    void sweep(std::int64_t nowMs, std::int64_t windowMs);
+
+    std::size_t maxKeys_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Window> windows_;
+};
+
 class LoginLimiter {
 public:
-    explicit LoginLimiter(LoginLimits limits = {});
+    // `shared`: windows every instance sees; null for this process's memory.
+    explicit LoginLimiter(LoginLimits limits = {}, AttemptWindows* shared = nullptr);
 
     // Seconds until the caller may try again, or 0 when it may try now.
     std::int64_t retryAfter(const std::string& identifier, const std::string& address);
@@ -48,19 +76,15 @@ public:
     std::size_t trackedKeys();
 
 private:
-    struct Window {
-        std::int64_t startMs = 0;
-        int failures = 0;
-    };
-    std::int64_t blockedFor(const std::string& key, int limit, std::int64_t now);
-    std::int64_t waitLocked(const std::string& identifier, const std::string& address, std::int64_t now);
-    void bump(const std::string& key, std::int64_t now);
-    void unbump(const std::string& key);
-    void sweep(std::int64_t now);
+    std::vector<AttemptLimit> loginKeys(const std::string& identifier, const std::string& address) const;
+    std::int64_t windowMs() const { return limits_.windowSeconds * 1000; }
+    // Shared windows are not swept by size: old ones are forgotten at most once a minute.
+    void forgetOldShared(std::int64_t now);
 
     LoginLimits limits_;
-    std::mutex mutex_;
-    std::unordered_map<std::string, Window> windows_;
+    MemoryAttemptWindows memory_;
+    AttemptWindows* windows_;
+    std::atomic<std::int64_t> lastForgetMs_{0};
 };
 
 class Metrics;

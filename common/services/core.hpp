@@ -50,6 +50,9 @@ public:
     ImportService& importer() { return importer_; }
     BackupService& backups() { return backups_; }
     StatusService& status() { return status_; }
+    // Login-limit windows every instance over the store sees; null when this
+    // process counts alone (SQLite: one server per store).
+    AttemptWindows* sharedAttemptWindows() { return store_->sharedAttemptWindows(); }
 
 private:
     CoreSettings settings_;

@@ -174,6 +174,21 @@ inline constexpr const char* kPgInsertUser =
     "INSERT INTO users (id, username, email, full_name, password_hash, avatar, cover_image, created_at,"
     " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
+// The login limiter's windows in table login_attempts (pg_attempts.cpp).
+class PgAttemptWindows final : public AttemptWindows {
+public:
+    explicit PgAttemptWindows(PgStore& store) : store_(store) {}
+    std::int64_t wait(const std::vector<AttemptLimit>& keys, std::int64_t nowMs, std::int64_t windowMs) override;
+    std::int64_t reserve(const std::vector<AttemptLimit>& keys, std::int64_t nowMs, std::int64_t windowMs) override;
+    void takeBack(const std::string& key) override;
+    void clear(const std::string& key) override;
+    void forgetStartedBefore(std::int64_t startMs) override;
+    std::size_t trackedKeys() override;
+
+private:
+    PgStore& store_;
+};
+
 class PgWriteTransaction final : public WriteTransaction {
 public:
     explicit PgWriteTransaction(PgStore& store) : work_(store) {}

@@ -12,7 +12,7 @@ namespace {
 // serialises migrations across all of them.
 constexpr long long kMigrationLock = 0x75736572737663; // "usersvc"
 
-const std::array<const char*, 2> kMigrations = {
+const std::array<const char*, 3> kMigrations = {
     // 1: what SQLite's migrations 1-4 built, in one step (PostgreSQL stores
     // start at this schema). Times are milliseconds since the epoch.
     R"sql(
@@ -77,6 +77,16 @@ const std::array<const char*, 2> kMigrations = {
         content    BYTEA NOT NULL,
         created_at BIGINT NOT NULL
     );
+    )sql",
+    // 3: failed-attempt windows of the login limiter, shared by the instances
+    // (one process keeps them in memory).
+    R"sql(
+    CREATE TABLE login_attempts (
+        key          TEXT COLLATE "C" PRIMARY KEY, -- "i:" identifier, "a:" address, "c:" conflicts
+        window_start BIGINT NOT NULL,
+        failures     INTEGER NOT NULL
+    );
+    CREATE INDEX login_attempts_by_start ON login_attempts(window_start);
     )sql",
 };
 

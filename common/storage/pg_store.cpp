@@ -14,6 +14,7 @@ PgStore::PgStore(std::string url, std::size_t maxConnections, int lockTimeoutMs)
         idle_.push_back(std::move(connection));
         open_ = 1;
     });
+    attempts_ = std::make_unique<PgAttemptWindows>(*this);
 }
 
 PgStore::~PgStore() = default;

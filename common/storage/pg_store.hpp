@@ -2,7 +2,8 @@
 // The PostgreSQL store (issue 13): the Store interface over one PostgreSQL
 // database that several usersvc instances share. Its statements are in
 // storage/pg_<group>.cpp, grouped by table as the SQLite store's are. Images
-// are kept in the database too (pg_images.cpp): instances share no disk.
+// are kept in the database too (pg_images.cpp), and so are the login limiter's
+// counts (pg_attempts.cpp): instances share nothing else.
 #include "storage/store.hpp"
 
 #include <condition_variable>
@@ -86,6 +87,9 @@ public:
     std::optional<std::string> readImage(const std::string& reference) override;
     std::vector<std::string> imageReferences() override;
 
+    // login limits: pg_attempts.cpp
+    AttemptWindows* sharedAttemptWindows() override { return attempts_.get(); }
+
     struct Connection; // a pooled connection with its prepared statements
     class Lease;       // one pooled connection, borrowed for a scope
 
@@ -102,6 +106,7 @@ private:
     std::condition_variable poolFreed_;
     std::size_t open_ = 0; // connections in existence, leased or idle
     std::vector<std::unique_ptr<Connection>> idle_;
+    std::unique_ptr<AttemptWindows> attempts_;
 };
 
 // What backup and restore answer on PostgreSQL: its own tools do that job

@@ -8,6 +8,7 @@
 // The store words no user-facing message: a write that finds a unique field
 // taken throws UniqueConflict naming the fields, and the services say what it
 // means (services/conflicts.hpp).
+#include "domain/attempt_windows.hpp"
 #include "domain/user.hpp"
 
 #include <cstdint>
@@ -170,6 +171,10 @@ public:
     virtual std::optional<std::string> readImage(const std::string& reference);
     // Every stored image's reference, for the sweep of unreferenced ones.
     virtual std::vector<std::string> imageReferences();
+
+    // ---- login limits every instance sees (a store instances share keeps
+    // them); null: each process counts in its own memory.
+    virtual AttemptWindows* sharedAttemptWindows() { return nullptr; }
 };
 
 } // namespace usersvc

@@ -4,6 +4,7 @@
 #include "domain/clock.hpp"
 #include "domain/error.hpp"
 #include "domain/ids.hpp"
+#include "login_limiter.hpp"
 #include "storage/pg_store.hpp"
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
@@ -511,4 +512,42 @@ TEST_CASE_TEMPLATE("a healthy store answers ping and passes its integrity check"
     test::insertUser(*store, test::sampleUser("healthy"));
     CHECK(store->ping());
     CHECK(store->checkIntegrity() == "ok");
+}
+
+TEST_CASE_TEMPLATE(
+    "login-limit windows: counted with the check, refused at the limit, over after the window", B, STORE_BACKENDS) {
+    test::TempDir dir;
+    auto store = B::open(dir.path());
+    // A store instances share keeps the windows; otherwise the server's memory does.
+    http::MemoryAttemptWindows memory(1000);
+    AttemptWindows& windows = store->sharedAttemptWindows() ? *store->sharedAttemptWindows() : memory;
+    const std::int64_t window = 60000, start = 1'000'000;
+    std::vector<AttemptLimit> keys = {{"i:alice", 3}, {"a:10.0.0.1", 100}};
+    for (int i = 0; i < 3; ++i)
+        CHECK(windows.reserve(keys, start + i, window) == 0);
+    CHECK(windows.wait(keys, start + 10, window) == 60);
+    CHECK(windows.reserve(keys, start + 10, window) == 60); // refused, and not counted:
+    windows.takeBack("i:alice");
+    CHECK(windows.wait(keys, start + 10, window) == 0);
+    CHECK(windows.reserve(keys, start + 11, window) == 0);
+    CHECK(windows.reserve(keys, start + 12, window) > 0);
+    CHECK(windows.reserve(keys, start + window, window) == 0); // the window is over: a new one
+    windows.clear("i:alice");
+    CHECK(windows.trackedKeys() == 1);
+    windows.forgetStartedBefore(start + window);
+    CHECK(windows.trackedKeys() == 0);
+
+    // Concurrent reservations on one key never pass the limit together.
+    std::atomic<int> passed{0};
+    std::vector<std::thread> racers;
+    for (int t = 0; t < 8; ++t)
+        racers.emplace_back([&] {
+            auto other = B::open(dir.path());
+            AttemptWindows& mine = other->sharedAttemptWindows() ? *other->sharedAttemptWindows() : memory;
+            for (int i = 0; i < 5; ++i)
+                if (mine.reserve({{"i:bob", 10}}, start, window) == 0) ++passed;
+        });
+    for (auto& t : racers)
+        t.join();
+    CHECK(passed == 10);
 }

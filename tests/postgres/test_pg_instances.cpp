@@ -135,6 +135,23 @@ TEST_CASE("two instances: a password change on A revokes the sessions used on B"
     login(clientB, "bob", "another-pass-456");
 }
 
+TEST_CASE("two instances: 10 failed logins spread over A and B trip the limit on both") {
+    SharedDatabase db;
+    ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
+    auto clientA = a.client(), clientB = b.client();
+    registerJson(clientA, "dave");
+    for (int i = 0; i < 10; ++i) {
+        auto res =
+            postLogin(i % 2 ? clientB : clientA, {{"username", "dave"}, {"password", "wrong-" + std::to_string(i)}});
+        CHECK_MESSAGE(res.status == 401, i);
+    }
+    for (auto* client : {&clientA, &clientB}) {
+        auto res = postLogin(*client, {{"username", "dave"}, {"password", "password123"}}); // even the right one
+        CHECK(res.status == 429);
+        CHECK(std::stoi(res.get_header_value("Retry-After")) > 0);
+    }
+}
+
 TEST_CASE("two instances: an avatar uploaded through A is served by B with the same headers") {
     SharedDatabase db;
     ChildServer a(kBinary, db.args("a")), b(kBinary, db.args("b"));
