@@ -14,8 +14,8 @@
 
 namespace usersvc::cli {
 
-ImportReport runImport(
-    Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize, bool showProgress) {
+ImportReport runImport(Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize,
+    bool showProgress, const std::string& mediaFrom) {
     std::ifstream file;
     std::istream* in = &std::cin;
     std::uintmax_t total = 0;
@@ -29,6 +29,7 @@ ImportReport runImport(
     ImportOptions options;
     options.onConflict = onConflict;
     options.batchSize = batchSize;
+    options.mediaFrom = mediaFrom;
     options.minPasswordLength = core.settings().accounts.minPasswordLength;
     auto start = std::chrono::steady_clock::now();
     auto progress = [&](const ImportReport& r, std::size_t bytes) {
@@ -51,6 +52,7 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
         std::string source;
         std::string onConflict = "fail";
         std::size_t batchSize = 5000;
+        std::string mediaFrom;
     };
     auto args = std::make_shared<Args>();
     auto* cmd = app.add_subcommand("import", "Import users from a mongoexport of the Express backend, or fixtures");
@@ -61,19 +63,25 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--batch-size", args->batchSize, "Records per transaction")
         ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
+    cmd->add_option("--media-from", args->mediaFrom,
+           "Copy the images the records name from this media directory (another store's DATA_DIR/media)")
+        ->check(CLI::ExistingDirectory);
     cmd->footer("Examples:\n  mongoexport --db app --collection users --out users.json && usersvc import users.json\n"
-                "  usersvc import fixtures.jsonl --on-conflict skip   # clear-text passwords are hashed");
+                "  usersvc import fixtures.jsonl --on-conflict skip   # clear-text passwords are hashed\n"
+                "  usersvc --data-dir old export --include-password-hashes > users.jsonl &&\n"
+                "    usersvc --database postgres://... import users.jsonl --media-from old/media");
     cmd->callback([&g, args] {
         Core core(g.coreSettings());
         bool showProgress = !g.quiet && !g.json && ::isatty(STDERR_FILENO);
         auto onConflict = args->onConflict == "skip" ? OnConflict::Skip : OnConflict::Fail;
-        auto report = runImport(core, args->source, onConflict, args->batchSize, showProgress);
+        auto report = runImport(core, args->source, onConflict, args->batchSize, showProgress, args->mediaFrom);
         if (g.json) {
             auto problems = nlohmann::ordered_json::array();
             for (const auto& p : report.problems)
                 problems.push_back({{"line", p.line}, {"message", p.message}});
             printJson({{"imported", report.imported}, {"skipped", report.skipped}, {"invalid", report.invalid},
-                {"stoppedAtConflict", report.stoppedAtConflict}, {"problems", problems}});
+                {"imagesCopied", report.imagesCopied}, {"stoppedAtConflict", report.stoppedAtConflict},
+                {"problems", problems}});
         } else {
             for (const auto& p : report.problems)
                 std::cerr << "line " << p.line << ": " << p.message << '\n';
@@ -81,7 +89,8 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
                 std::cout << report.imported << '\n';
             else
                 std::cout << "imported " << report.imported << ", skipped " << report.skipped << ", invalid "
-                          << report.invalid << '\n';
+                          << report.invalid << (args->mediaFrom.empty() ? "" : ", images copied ")
+                          << (args->mediaFrom.empty() ? "" : std::to_string(report.imagesCopied)) << '\n';
         }
         if (report.stoppedAtConflict)
             throw Error(Code::Conflict, "import stopped at a conflict (records before it are in; "

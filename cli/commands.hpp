@@ -22,8 +22,8 @@ void addBackupCommands(CLI::App& app, GlobalOptions& g);
 // Reads the other subcommands' definitions: add it last.
 void addCompletionCommand(CLI::App& app);
 
-// Shared by `import` and `serve --seed`.
-ImportReport runImport(
-    Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize, bool showProgress);
+// Shared by `import` and `serve --seed`. `mediaFrom`: ImportOptions::mediaFrom.
+ImportReport runImport(Core& core, const std::string& source, OnConflict onConflict, std::size_t batchSize,
+    bool showProgress, const std::string& mediaFrom = "");
 
 } // namespace usersvc::cli

@@ -23,7 +23,8 @@ using json = nlohmann::json;
 struct PendingRecord {
     std::size_t line = 0;
     UserRecord user;
-    std::string clearPassword; // set when the record carried no bcrypt hash
+    std::string clearPassword;             // set when the record carried no bcrypt hash
+    std::vector<std::string> imagesToCopy; // references found in ImportOptions::mediaFrom only
 };
 
 std::string stringField(const json& doc, const char* name) {
@@ -62,14 +63,23 @@ std::int64_t timeOf(const json& doc, const char* name, std::int64_t fallback) {
     throw Error(Code::Invalid, std::string(name) + " must be a date");
 }
 
-// An image URL: our own media URL becomes a reference when the file is here;
-// any other absolute URL (Cloudinary) is kept as it is.
-std::string imageOf(const json& doc, const char* name, const char* alias, const MediaStore& media) {
+// An image URL: our own media URL becomes a reference when the image is here,
+// or in the media directory imported from (then it is noted for copying); any
+// other absolute URL (Cloudinary) is kept as it is.
+std::string imageOf(const json& doc, const char* name, const char* alias, const MediaStore& media,
+    const ImportOptions& options, PendingRecord& record) {
     std::string url = stringField(doc, name);
     if (url.empty()) url = stringField(doc, alias);
     if (url.empty()) return "";
     auto at = url.find("/media/");
-    if (at != std::string::npos && media.exists(url.substr(at + 7))) return url.substr(at + 7);
+    std::string reference = at == std::string::npos ? "" : url.substr(at + 7);
+    if (!reference.empty() && MediaStore::kindOfReference(reference)) {
+        if (media.exists(reference)) return reference;
+        if (!options.mediaFrom.empty() && std::filesystem::is_regular_file(options.mediaFrom / reference)) {
+            record.imagesToCopy.push_back(reference);
+            return reference;
+        }
+    }
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
         throw Error(Code::Invalid, std::string(name) + " must be an absolute http(s) URL");
     return url;
@@ -87,8 +97,8 @@ PendingRecord parseRecord(
     u.username = checkUsername(stringField(doc, "username"), errors);
     u.email = checkEmail(stringField(doc, "email"), errors);
     u.fullName = checkFullName(stringField(doc, "fullName"), errors);
-    u.avatar = imageOf(doc, "Avatar", "avatar", media);
-    u.coverImage = imageOf(doc, "CoverImg", "coverImage", media);
+    u.avatar = imageOf(doc, "Avatar", "avatar", media, options, record);
+    u.coverImage = imageOf(doc, "CoverImg", "coverImage", media, options, record);
     std::int64_t now = nowMs();
     u.createdAtMs = timeOf(doc, "createdAt", now);
     u.updatedAtMs = timeOf(doc, "updatedAt", u.createdAtMs);
@@ -118,6 +128,16 @@ void note(ImportReport& report, std::size_t line, const std::string& message) {
 ImportService::ImportService(Store& store, PasswordHasher& hasher, const MediaStore& media)
     : store_(store), hasher_(hasher), media_(media) {}
 
+void ImportService::copyImage(const std::string& reference, const std::filesystem::path& mediaFrom) {
+    auto staged = media_.stageFile("media", mediaFrom / reference);
+    if (staged->reference() != reference)
+        throw Error(Code::Invalid, "the media file " + (mediaFrom / reference).string() +
+                                       " does not match its name (content hash or image type)");
+    auto tx = store_.beginWrite();
+    staged->publish(*tx);
+    tx->commit();
+}
+
 ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& options,
     const std::function<void(const ImportReport&, std::size_t)>& progress) {
     ImportReport report;
@@ -139,11 +159,39 @@ ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& o
         for (auto& t : workers)
             t.join();
 
+        // Images first, each in a write transaction of its own (an image nobody
+        // refers to yet is harmless); the ones no imported user ended up
+        // referring to are released after the batch.
+        // A record whose image cannot be copied is invalid, and left out whole.
+        std::vector<std::string> copied;
+        std::erase_if(batch, [&](const PendingRecord& r) {
+            try {
+                for (const auto& reference : r.imagesToCopy)
+                    if (!media_.exists(reference)) {
+                        copyImage(reference, options.mediaFrom);
+                        copied.push_back(reference);
+                    }
+                return false;
+            } catch (const Error& e) {
+                ++report.invalid;
+                note(report, r.line, describe(e));
+                return true;
+            }
+        });
+        report.imagesCopied += static_cast<std::int64_t>(copied.size());
+
         std::vector<UserRecord> users;
         users.reserve(batch.size());
         for (auto& r : batch)
             users.push_back(std::move(r.user));
-        auto outcomes = store_.importUsers(users, options.onConflict == OnConflict::Fail);
+        std::vector<ImportOutcome> outcomes;
+        try {
+            outcomes = store_.importUsers(users, options.onConflict == OnConflict::Fail);
+        } catch (...) {
+            releaseUnreferenced(store_, media_, copied);
+            throw;
+        }
+        releaseUnreferenced(store_, media_, copied);
         for (std::size_t i = 0; i < outcomes.size(); ++i) {
             if (outcomes[i].inserted) {
                 ++report.imported;

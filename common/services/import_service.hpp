@@ -7,6 +7,7 @@
 #include "domain/user.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <string>
@@ -24,6 +25,10 @@ struct ImportOptions {
     OnConflict onConflict = OnConflict::Fail;
     std::size_t batchSize = 5000;
     std::size_t minPasswordLength = 8;
+    // Another store's media directory (`import --media-from`): an image URL of
+    // ours whose image this store lacks is copied from there, checked against
+    // its content hash. How a store moves to PostgreSQL with its images.
+    std::filesystem::path mediaFrom;
 };
 
 struct ImportProblem {
@@ -35,6 +40,7 @@ struct ImportReport {
     std::int64_t imported = 0;
     std::int64_t skipped = 0; // conflicts passed over with OnConflict::Skip
     std::int64_t invalid = 0;
+    std::int64_t imagesCopied = 0; // from ImportOptions::mediaFrom
     bool stoppedAtConflict = false;
     std::vector<ImportProblem> problems; // the first kMaxProblems, in input order
 };
@@ -51,6 +57,9 @@ public:
         const std::function<void(const ImportReport&, std::size_t)>& progress = {});
 
 private:
+    // Publishes mediaFrom/reference after checking its content names it.
+    void copyImage(const std::string& reference, const std::filesystem::path& mediaFrom);
+
     Store& store_;
     PasswordHasher& hasher_;
     const MediaStore& media_;

@@ -275,3 +275,58 @@ TEST_CASE("a PostgreSQL store without the shared JWT secret is refused at start,
     CHECK(bad.err.find("hunter2") == std::string::npos); // the password is never echoed
     CHECK(bad.err.find("sqlite:PATH") != std::string::npos);
 }
+
+TEST_CASE("a SQLite store moves to PostgreSQL by export and import, with passwords and images") {
+    SharedDatabase db;
+    TempDir old;
+    auto sqlite = [&](std::vector<std::string> extra, const std::string& input = "") {
+        std::vector<std::string> all = {kBinary, "--data-dir", old.path().string(), "--bcrypt-cost", "4"};
+        all.insert(all.end(), extra.begin(), extra.end());
+        return runProcess(all, input);
+    };
+    writeFile(old.path() / "avatar.png", pngBytes());
+    writeFile(old.path() / "cover.jpg", jpegBytes());
+    REQUIRE(sqlite({"-q", "register", "--username", "erin", "--email", "erin@x.io", "--password-stdin", "--avatar",
+                       (old.path() / "avatar.png").string(), "--cover", (old.path() / "cover.jpg").string()},
+                "erin-password-1\n")
+                .exitCode == 0);
+    writeFile(old.path() / "other.gif", gifBytes());
+    REQUIRE(sqlite({"-q", "register", "--username", "fred", "--email", "fred@x.io", "--password-stdin", "--avatar",
+                       (old.path() / "other.gif").string()},
+                "fred-password-2\n")
+                .exitCode == 0);
+    REQUIRE(sqlite({"-q", "register", "--username", "gina", "--email", "gina@x.io", "--password-stdin"},
+                "gina-password-3\n")
+                .exitCode == 0);
+    auto exported = sqlite({"export", "--include-password-hashes"});
+    REQUIRE(exported.exitCode == 0);
+    writeFile(db.dir.path() / "users.jsonl", exported.out);
+
+    // fred's image is damaged on the way: his record is refused whole, the others go in.
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(old.path() / "media"))
+        if (entry.path().extension() == ".gif") writeFile(entry.path(), gifBytes() + "tampered");
+
+    auto imported = db.cli("import-run", {"--json", "import", (db.dir.path() / "users.jsonl").string(), "--media-from",
+                                             (old.path() / "media").string()});
+    CHECK(imported.exitCode == 2); // one invalid record
+    auto report = parseJson(imported.out);
+    CHECK(report["imported"] == 2);
+    CHECK(report["invalid"] == 1);
+    CHECK(report["imagesCopied"] == 2);
+    CHECK(imported.out.find("does not match its name") != std::string::npos);
+
+    ChildServer server(kBinary, db.args("served"));
+    auto client = server.client();
+    auto erin = login(client, "erin", "erin-password-1");
+    login(client, "gina", "gina-password-3");
+    for (const char* field : {"Avatar", "CoverImg"}) {
+        std::string url = erin["user"][field];
+        auto image = client.Get(url.substr(url.find("/media/")));
+        REQUIRE(image);
+        CHECK(image->status == 200);
+        CHECK(image->body == (std::string(field) == "Avatar" ? pngBytes() : jpegBytes()));
+    }
+    PgStore store(db.url);
+    CHECK_FALSE(store.findUserByUsername("fred"));
+    CHECK(store.imageReferences().size() == 2); // nothing copied for the refused record stays
+}
