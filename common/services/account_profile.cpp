@@ -67,13 +67,18 @@ User AccountService::updateProfile(const std::string& userId, const ProfileInput
 User AccountService::updateImage(const std::string& userId, ImageSlot slot, std::unique_ptr<StagedImage> image) {
     const char* field = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
     if (!image) throw Error(Code::Invalid, std::string(field) + " file is required", {{field, "File is required"}});
-    // Point the slot at the new image, publish it, commit; else unpublish under the lock.
-    auto tx = store_.beginWrite();
-    auto previous = tx->setImage(userId, slot, image->reference(), nowMs());
-    if (!previous) throw Error(Code::NotFound, "No such user");
-    PublishedImages published{*tx, {image.get()}};
-    tx->commit();
-    published.keep();
+    // Point the slot at the new image, publish it, commit; else unpublish under
+    // the lock. The transaction ends (its connection goes back) before the old
+    // image is released in a transaction of its own.
+    std::optional<std::string> previous;
+    {
+        auto tx = store_.beginWrite();
+        previous = tx->setImage(userId, slot, image->reference(), nowMs());
+        if (!previous) throw Error(Code::NotFound, "No such user");
+        PublishedImages published{*tx, {image.get()}};
+        tx->commit();
+        published.keep();
+    }
     if (*previous != image->reference()) releaseImages({*previous});
     auto user = store_.findUserById(userId);
     if (!user) throw Error(Code::NotFound, "No such user");
