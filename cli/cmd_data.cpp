@@ -89,8 +89,9 @@ void addImportCommand(CLI::App& app, GlobalOptions& g) {
                 std::cout << report.imported << '\n';
             else
                 std::cout << "imported " << report.imported << ", skipped " << report.skipped << ", invalid "
-                          << report.invalid << (args->mediaFrom.empty() ? "" : ", images copied ")
-                          << (args->mediaFrom.empty() ? "" : std::to_string(report.imagesCopied)) << '\n';
+                          << report.invalid
+                          << (args->mediaFrom.empty() ? "" : ", images copied " + std::to_string(report.imagesCopied))
+                          << '\n';
         }
         if (report.stoppedAtConflict)
             throw Error(Code::Conflict, "import stopped at a conflict (records before it are in; "

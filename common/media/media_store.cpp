@@ -241,9 +241,18 @@ std::shared_ptr<const StoredImage> MediaStore::open(std::string_view reference) 
     if (!kind) return nullptr;
     std::string digest(reference.substr(3, 64));
     if (inStore()) {
-        auto content = store_->readImage(std::string(reference));
+        std::string key(reference);
+        {
+            std::lock_guard lock(inFlightMutex_);
+            if (auto shared = inFlight_[key].lock()) return shared;
+        }
+        auto content = store_->readImage(key);
         if (!content) return nullptr;
-        return std::make_shared<const StoredImage>(std::move(*content), *kind, std::move(digest));
+        auto image = std::make_shared<const StoredImage>(std::move(*content), *kind, std::move(digest));
+        std::lock_guard lock(inFlightMutex_);
+        if (inFlight_.size() > 1024) std::erase_if(inFlight_, [](const auto& entry) { return entry.second.expired(); });
+        inFlight_[key] = image;
+        return image;
     }
     fs::path file = dir_ / std::string(reference);
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace usersvc {
@@ -133,6 +135,11 @@ private:
     std::filesystem::path dir_;
     std::size_t maxBytes_;
     Store* store_ = nullptr; // set when the store keeps the images
+    // Images read from the store that some download still holds: concurrent
+    // downloads of one image share one copy (slow clients cannot each hold
+    // their own), and it is read from the database once.
+    mutable std::mutex inFlightMutex_;
+    mutable std::unordered_map<std::string, std::weak_ptr<const StoredImage>> inFlight_;
 };
 
 } // namespace usersvc

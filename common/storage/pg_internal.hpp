@@ -128,7 +128,9 @@ public:
     template <typename... Args> pqxx::result run(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
         auto& name = connection_->prepared[sql];
         if (name.empty()) {
-            name = "s" + std::to_string(connection_->prepared.size());
+            // Appended rather than "s" + to_string(): GCC 12's -Wrestrict misfires on that at -O2.
+            name = "s";
+            name += std::to_string(connection_->prepared.size());
             connection_->db.prepare(name, sql);
         }
         return tx.exec_prepared(name, std::forward<Args>(args)...);

@@ -241,3 +241,34 @@ TEST_CASE("restore checks each media file against its name and changes nothing w
     CHECK(cli(data, {"restore", backup}).exitCode == 0);
     CHECK(countFiles(dir.path() / "data" / "media") == 1);
 }
+
+TEST_CASE("--database sqlite:PATH names the store, and another app's DATABASE_URL is ignored with a notice") {
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    std::string file = (dir.path() / "elsewhere.db").string();
+    auto reg = cli(data,
+        {"--database", "sqlite:" + file, "register", "--username", "ann", "--email", "ann@x.io", "--password-stdin",
+            "-q"},
+        "password123\n");
+    REQUIRE(reg.exitCode == 0);
+    CHECK(std::filesystem::exists(file));
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "data" / "usersvc.db"));
+
+    // A MySQL URL in DATABASE_URL belongs to some other app: the store stays where it was.
+    auto listed = runProcess({"/usr/bin/env", "-u", "USERSVC_DATABASE_URL", "DATABASE_URL=mysql://root:hunter2@db/app",
+        kBinary, "--data-dir", data, "--database", "sqlite:" + file, "list-users", "--json"});
+    CHECK(listed.exitCode == 0);
+    CHECK(listed.out.find("\"ann\"") != std::string::npos);
+    CHECK(listed.err.find("notice: ignoring DATABASE_URL") != std::string::npos);
+    CHECK(listed.err.find("hunter2") == std::string::npos);
+
+    // A PostgreSQL one is taken (here it lacks the shared secret it needs: exit 2 before connecting).
+    auto adopted = runProcess({"/usr/bin/env", "-u", "USERSVC_DATABASE_URL", "-u", "USERSVC_JWT_SECRET",
+        "DATABASE_URL=postgres://app:hunter2@127.0.0.1:1/app", kBinary, "--data-dir", data, "list-users"});
+    CHECK(adopted.exitCode == 2);
+    CHECK(adopted.err.find("needs the JWT secret") != std::string::npos);
+
+    auto unknown = cli(data, {"--database", "mongodb://root:hunter2@db/app", "list-users"});
+    CHECK(unknown.exitCode == 2);
+    CHECK(unknown.err.find("mongodb://root:***@db/app") != std::string::npos);
+}

@@ -1,6 +1,7 @@
 // Two usersvc instances over one PostgreSQL database (issue 13): every
 // guarantee usersvc makes on one SQLite file holds across instances. Each test
 // starts the real binary twice, on a database of its own.
+#include "media/media_store.hpp"
 #include "scenario.hpp"
 #include "storage/pg_store.hpp"
 
@@ -329,4 +330,38 @@ TEST_CASE("a SQLite store moves to PostgreSQL by export and import, with passwor
     PgStore store(db.url);
     CHECK_FALSE(store.findUserByUsername("fred"));
     CHECK(store.imageReferences().size() == 2); // nothing copied for the refused record stays
+}
+
+TEST_CASE("images in the database: downloads in flight share one copy, a deleted image is gone") {
+    SharedDatabase db;
+    PgStore store(db.url);
+    MediaStore media(db.dir.path() / "media", 1 << 20, &store);
+    REQUIRE(media.inStore());
+    auto staged = media.stage("avatar");
+    auto png = pngBytes();
+    staged->append(png.data(), png.size());
+    staged->finish();
+    {
+        auto tx = store.beginWrite();
+        staged->publish(*tx);
+        tx->commit();
+    }
+    CHECK(countFiles(db.dir.path() / "media") == 0); // the temp file went with the publish
+    auto first = media.open(staged->reference());
+    auto second = media.open(staged->reference());
+    REQUIRE(first);
+    CHECK(first.get() == second.get());
+    char head[8] = {};
+    CHECK(first->readAt(0, head, sizeof head) == sizeof head);
+    CHECK(std::string(head, sizeof head) == png.substr(0, 8));
+    CHECK(first->readAt(png.size(), head, sizeof head) == 0);
+    first.reset();
+    second.reset();
+    {
+        auto tx = store.beginWrite();
+        media.remove(staged->reference(), *tx);
+        tx->commit();
+    }
+    CHECK_FALSE(media.open(staged->reference()));
+    CHECK_FALSE(media.exists(staged->reference()));
 }
