@@ -262,9 +262,16 @@ TEST_CASE("kill -9 of one instance under load: the other keeps serving, nothing 
 TEST_CASE("a PostgreSQL store without the shared JWT secret is refused at start, and backup points to pg_dump") {
     SharedDatabase db;
     TempDir data;
-    auto serve = runProcess({kBinary, "--database", db.url, "--data-dir", data.path().string(), "list-users"});
-    CHECK(serve.exitCode == 2);
-    CHECK(serve.err.find("needs the JWT secret every instance shares") != std::string::npos);
+    for (std::vector<std::string> command : {std::vector<std::string>{"serve", "--port", "0"}, {"list-users"}}) {
+        CAPTURE(command.front());
+        std::vector<std::string> args = {"/usr/bin/env", "-u", "USERSVC_JWT_SECRET", kBinary, "--database", db.url,
+            "--data-dir", data.path().string()};
+        args.insert(args.end(), command.begin(), command.end());
+        auto refused = runProcess(args);
+        CHECK(refused.exitCode == 2);
+        CHECK(refused.err.find("needs the JWT secret every instance shares") != std::string::npos);
+        CHECK(refused.out.find("listening") == std::string::npos);
+    }
     auto backup = db.cli("a", {"backup", (data.path() / "copy.db").string()});
     CHECK(backup.exitCode == 2);
     CHECK(backup.err.find("pg_dump") != std::string::npos);
