@@ -1,7 +1,6 @@
 // Operator subcommands over one user: passwd, delete-user, sessions, show-user.
 // USER is a username, email or _id everywhere.
 #include "commands.hpp"
-#include "domain/clock.hpp"
 #include "domain/user_json.hpp"
 #include "output.hpp"
 
@@ -13,12 +12,6 @@
 namespace usersvc::cli {
 
 namespace {
-nlohmann::ordered_json sessionJson(const SessionRecord& s) {
-    return {{"sessionId", s.id}, {"createdAt", isoTimestamp(s.createdAtMs)},
-        {"lastUsedAt", isoTimestamp(s.lastUsedAtMs)}, {"expiresAt", isoTimestamp(s.expiresAtMs)},
-        {"userAgent", s.userAgent}, {"clientAddress", s.clientAddress}};
-}
-
 // On a terminal, asks; elsewhere refuses, so a script never deletes by accident.
 bool confirmed(const std::string& question) {
     if (!::isatty(STDIN_FILENO))
@@ -90,7 +83,7 @@ void addSessionsCommand(CLI::App& app, GlobalOptions& g) {
         Core core(g.coreSettings());
         auto sessions = core.accounts().openSessions(*user);
         for (const auto& s : sessions) {
-            printRecord(sessionJson(s), s.id, g.json, g.quiet);
+            printRecord(sessionRecordJson(s), s.id, g.json, g.quiet);
             if (!g.json && !g.quiet) std::cout << '\n'; // a blank line between sessions
         }
         if (!g.json && !g.quiet && sessions.empty()) std::cerr << "no open sessions\n";

@@ -63,4 +63,15 @@ nlohmann::ordered_json sessionTokensJson(
     return j;
 }
 
+nlohmann::ordered_json sessionRecordJson(const SessionRecord& s) {
+    auto json = objectWithRoom(6);
+    json["sessionId"] = s.id;
+    json["createdAt"] = isoTimestamp(s.createdAtMs);
+    json["lastUsedAt"] = isoTimestamp(s.lastUsedAtMs);
+    json["expiresAt"] = isoTimestamp(s.expiresAtMs);
+    json["userAgent"] = s.userAgent;
+    json["clientAddress"] = s.clientAddress;
+    return json;
+}
+
 } // namespace usersvc

@@ -29,4 +29,9 @@ nlohmann::ordered_json publicUserJson(const User& user, const std::string& publi
 nlohmann::ordered_json sessionTokensJson(
     const User& user, const std::string& accessToken, const std::string& refreshToken, const std::string& publicUrl);
 
+// One open session as its user (GET /users/sessions) and the operator
+// (`usersvc sessions`) see it: when it began and was last used, until when its
+// refresh token lasts, and the client that opened or last refreshed it.
+nlohmann::ordered_json sessionRecordJson(const SessionRecord& session);
+
 } // namespace usersvc

@@ -246,6 +246,26 @@ int AccountService::logoutEverywhere(std::string_view userRef) {
     return store_.revokeUserSessions(findUser(userRef).id, nowMs());
 }
 
+std::vector<SessionRecord> AccountService::sessionsOf(const std::string& userId) {
+    return store_.listOpenSessions(userId, nowMs());
+}
+
+void AccountService::revokeOwnSession(const std::string& userId, const std::string& sessionId) {
+    auto session = store_.findSession(sessionId);
+    std::int64_t now = nowMs();
+    bool open = session && session->userId == userId && !session->revokedAtMs && session->expiresAtMs > now;
+    if (!open || !store_.revokeSession(sessionId, now)) throw Error(Code::NotFound, "No such session");
+}
+
+int AccountService::logout(const AuthContext& auth, LogoutScope scope) {
+    switch (scope) {
+    case LogoutScope::Local: logoutSession(auth.sessionId); return 1;
+    case LogoutScope::Others: return store_.revokeUserSessions(auth.user.id, nowMs(), auth.sessionId);
+    case LogoutScope::Global: return store_.revokeUserSessions(auth.user.id, nowMs());
+    }
+    return 0;
+}
+
 UserRecord AccountService::findUser(std::string_view userRef) {
     std::string ref = toLower(trim(userRef));
     std::optional<UserRecord> user;

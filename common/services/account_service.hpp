@@ -76,6 +76,8 @@ struct AuthContext {
     std::string sessionId;
 };
 
+enum class LogoutScope { Local, Others, Global };
+
 // PATCH /updateProfile: only the fields present change.
 struct ProfileInput {
     std::optional<std::string> username;
@@ -144,6 +146,16 @@ public:
     void logoutByRefreshToken(std::string_view refreshToken);
     // Revokes every session of the user; returns how many were open.
     int logoutEverywhere(std::string_view userRef);
+
+    // Users managing their own sessions (GET/DELETE /users/sessions, POST
+    // /logout?scope=). The open sessions of `userId`, newest first.
+    std::vector<SessionRecord> sessionsOf(const std::string& userId);
+    // Revokes one of the user's own open sessions. Throws Error{NotFound} for
+    // any other id: another user's session looks the same as none.
+    void revokeOwnSession(const std::string& userId, const std::string& sessionId);
+    // Supabase Auth's logout scopes: this session (Local), every other session
+    // of the user (Others), or all of them (Global). Returns how many it revoked.
+    int logout(const AuthContext& auth, LogoutScope scope);
 
     // A user by username, email or _id. Throws Error{NotFound}.
     UserRecord findUser(std::string_view userRef);

@@ -93,10 +93,47 @@ void refreshToken(Exchange& ex, RouteContext& ctx) {
     }
 }
 
+// ?scope=local|others|global, as Supabase Auth's POST /logout takes it; local
+// (this session only) when absent, as before scopes existed.
+LogoutScope scopeOf(const httplib::Request& req) {
+    if (!req.has_param("scope")) return LogoutScope::Local;
+    std::string scope = req.get_param_value("scope");
+    if (scope == "local") return LogoutScope::Local;
+    if (scope == "others") return LogoutScope::Others;
+    if (scope == "global") return LogoutScope::Global;
+    throw Error(Code::Invalid, "Invalid scope", {{"scope", "Must be local, others or global"}});
+}
+
 void logout(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
-    ctx.core.accounts().logoutSession(auth.sessionId);
+    auto scope = scopeOf(ex.req);
+    ctx.core.accounts().logout(auth, scope);
+    if (scope == LogoutScope::Others) {
+        sendData(ex.res, 200, "Other sessions logged out", "Other sessions logged out");
+        return;
+    }
     clearSessionCookies(ex.res, ctx.cookies);
     sendData(ex.res, 200, "User logged out successfully", "User logged out successfully");
+}
+
+// GET /sessions: the caller's open sessions, newest first, the one this token
+// belongs to marked `current`.
+void listSessions(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& session : ctx.core.accounts().sessionsOf(auth.user.id)) {
+        auto json = sessionRecordJson(session);
+        json["current"] = session.id == auth.sessionId;
+        list.push_back(std::move(json));
+    }
+    sendData(ex.res, 200, "Sessions fetched successfully", list);
+}
+
+// DELETE /sessions/:id: one of the caller's own sessions (404 for any other
+// id). Revoking the current one is a logout, cookies included.
+void revokeSession(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
+    const std::string& sessionId = ex.params[0];
+    ctx.core.accounts().revokeOwnSession(auth.user.id, sessionId);
+    if (sessionId == auth.sessionId) clearSessionCookies(ex.res, ctx.cookies);
+    sendData(ex.res, 200, "Session revoked", "Session revoked");
 }
 
 void currentUser(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
@@ -112,6 +149,8 @@ void registerUserRoutes(Router& router, RouteContext& ctx) {
     auto refreshRoute = refuseCrossSiteForms(ctx.cors, ctx.publicUrl, bindRoute(ctx, refreshToken));
     router.add("POST", kUsers + "/login", loginRoute);
     router.add("POST", kUsers + "/logout", bindSignedIn(ctx, logout));
+    router.add("GET", kUsers + "/sessions", bindSignedIn(ctx, listSessions));
+    router.add("DELETE", kUsers + "/sessions/:sessionId", bindSignedIn(ctx, revokeSession));
     router.add("POST", kUsers + "/refreshToken", refreshRoute);
     router.add("POST", kUsers + "/refresh-token", refreshRoute); // chai-backend alias
     router.add("GET", kUsers + "/getUser", bindSignedIn(ctx, currentUser));
