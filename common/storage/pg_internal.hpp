@@ -99,6 +99,7 @@ public:
         if (!store_.idle_.empty()) {
             connection_ = std::move(store_.idle_.back());
             store_.idle_.pop_back();
+            reused_ = true;
             return;
         }
         ++store_.open_;
@@ -113,12 +114,18 @@ public:
         }
     }
     ~Lease() {
-        std::lock_guard lock(store_.poolMutex_);
-        if (connection_->db.is_open())
-            store_.idle_.push_back(std::move(connection_));
-        else
-            --store_.open_;
-        store_.poolFreed_.notify_one();
+        bool broken = !connection_->db.is_open();
+        {
+            std::lock_guard lock(store_.poolMutex_);
+            if (broken)
+                --store_.open_;
+            else
+                store_.idle_.push_back(std::move(connection_));
+            store_.poolFreed_.notify_one();
+        }
+        // The server closed a pooled connection (a restart, a failover, an idle
+        // timeout): it has most likely closed the idle ones too.
+        if (broken && reused_) store_.dropIdleConnections();
     }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
@@ -139,6 +146,7 @@ public:
 private:
     PgStore& store_;
     std::unique_ptr<Connection> connection_;
+    bool reused_ = false;
 };
 
 // A lease with a transaction that holds the store-wide write lock (rolled back
@@ -160,10 +168,22 @@ private:
 };
 
 // A read or a one-statement write: no BEGIN/COMMIT, one round trip.
-template <typename... Args> pqxx::result runAlone(PgStore& store, const std::string& sql, Args&&... args) {
-    PgStore::Lease lease(store);
-    pqxx::nontransaction tx(lease.db());
-    return lease.run(tx, sql, std::forward<Args>(args)...);
+//
+// A read that finds its pooled connection closed by the server (the lease then
+// drops the idle ones too) runs again once on a new connection: it changed
+// nothing. A write does not (it may have happened): it fails with 503 and the
+// client, which knows, retries.
+template <typename... Args> pqxx::result runAlone(PgStore& store, const std::string& sql, const Args&... args) {
+    bool read = sql.rfind("SELECT", 0) == 0;
+    for (int attempt = 0;; ++attempt) {
+        try {
+            PgStore::Lease lease(store);
+            pqxx::nontransaction tx(lease.db());
+            return lease.run(tx, sql, args...);
+        } catch (const pqxx::broken_connection&) {
+            if (!read || attempt > 0) throw;
+        }
+    }
 }
 
 // The unique fields of a user ("_id", "username", "email") that a user other

@@ -36,6 +36,17 @@ std::unique_ptr<PgStore::Connection> PgStore::openConnection() {
     return connection;
 }
 
+void PgStore::dropIdleConnections() {
+    std::vector<std::unique_ptr<Connection>> dropped;
+    {
+        std::lock_guard lock(poolMutex_);
+        dropped.swap(idle_);
+        open_ -= dropped.size();
+    }
+    poolFreed_.notify_all();
+    // `dropped` closes them here, outside the pool's lock.
+}
+
 std::unique_ptr<WriteTransaction> PgStore::beginWrite() {
     return pgGuarded(
         [&]() -> std::unique_ptr<WriteTransaction> { return std::make_unique<PgWriteTransaction>(*this); });

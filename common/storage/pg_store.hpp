@@ -90,6 +90,10 @@ public:
     // login limits: pg_attempts.cpp
     AttemptWindows* sharedAttemptWindows() override { return attempts_.get(); }
 
+    // Closes the pooled connections nobody holds (the server closed one: it
+    // has most likely closed them all).
+    void dropIdleConnections();
+
     struct Connection; // a pooled connection with its prepared statements
     class Lease;       // one pooled connection, borrowed for a scope
 

@@ -1,9 +1,12 @@
 // Two usersvc instances over one PostgreSQL database (issue 13): every
 // guarantee usersvc makes on one SQLite file holds across instances. Each test
 // starts the real binary twice, on a database of its own.
+#include "domain/clock.hpp"
 #include "media/media_store.hpp"
 #include "scenario.hpp"
 #include "storage/pg_store.hpp"
+
+#include <pqxx/pqxx>
 
 #include <atomic>
 #include <set>
@@ -371,4 +374,27 @@ TEST_CASE("images in the database: downloads in flight share one copy, a deleted
     }
     CHECK_FALSE(media.open(staged->reference()));
     CHECK_FALSE(media.exists(staged->reference()));
+}
+
+TEST_CASE("connections the server closes (a restart, a failover) are replaced: the next read still answers") {
+    SharedDatabase db;
+    PgStore store(db.url);
+    auto user = sampleUser("steady");
+    insertUser(store, user);
+    // Several pooled connections, then the server ends every one of them.
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 4; ++i)
+        readers.emplace_back([&] { CHECK(store.findUserById(user.id)); });
+    for (auto& t : readers)
+        t.join();
+    pqxx::connection admin(db.url);
+    pqxx::nontransaction killer(admin);
+    killer.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    // A read finds a closed connection, drops the pool's others, and runs again.
+    CHECK(store.findUserById(user.id)->username == "steady");
+    CHECK(store.findUserByUsername("steady"));
+    CHECK(store.ping());
+    store.createSession(sampleSession(user.id, "after-restart", nowMs() + 60000));
+    CHECK(store.findSession("after-restart"));
 }
