@@ -76,7 +76,8 @@ void addDeleteUserCommand(CLI::App& app, GlobalOptions& g) {
 
 void addSessionsCommand(CLI::App& app, GlobalOptions& g) {
     auto user = std::make_shared<std::string>();
-    auto* cmd = app.add_subcommand("sessions", "List a user's open sessions (revoke them with logout --user U --all)");
+    auto* cmd = app.add_subcommand("sessions",
+        "List a user's open sessions (revoke one with logout --session ID, all with logout --user U --all)");
     cmd->add_option("USER", *user, "Username, email or _id")->required();
     cmd->footer("Example:\n  usersvc sessions john_doe --json");
     cmd->callback([&g, user] {

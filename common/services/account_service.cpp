@@ -229,7 +229,7 @@ AuthContext AccountService::authenticate(std::string_view accessToken) {
 }
 
 void AccountService::logoutSession(const std::string& sessionId) {
-    if (!store_.revokeSession(sessionId, nowMs())) throw Error(Code::NotFound, "No open session for that token");
+    if (!store_.revokeSession(sessionId, nowMs())) throw Error(Code::NotFound, "No such open session");
 }
 
 void AccountService::logoutByAccessToken(std::string_view accessToken) {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <sstream>
 
 using namespace usersvc::test;
 
@@ -147,6 +148,33 @@ TEST_CASE("login, logout and list-users from the shell") {
     auto all = cli.run({"logout", "--user", "alice", "--all", "--json"});
     CHECK(all.exitCode == 0);
     CHECK(parseJson(all.out)["revoked"] == 0);
+}
+
+TEST_CASE("logout --session revokes the one session usersvc sessions lists by that id") {
+    TempDir dir;
+    Cli cli(dir);
+    REQUIRE(cli.run({"register", "--username", "bea", "--email", "bea@x.io", "--password-stdin"}, "password123\n")
+                .exitCode == 0);
+    for (int i = 0; i < 2; ++i)
+        REQUIRE(cli.run({"login", "--username", "bea", "--password-stdin"}, "password123\n").exitCode == 0);
+    auto listed = cli.run({"sessions", "bea", "--json"});
+    REQUIRE(listed.exitCode == 0);
+    std::vector<std::string> ids;
+    std::istringstream lines(listed.out);
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) ids.push_back(parseJson(line)["sessionId"]);
+    REQUIRE(ids.size() == 2);
+    auto out = cli.run({"logout", "--session", ids[0], "--json"});
+    CHECK(out.exitCode == 0);
+    CHECK(parseJson(out.out)["revoked"] == 1);
+    auto again = cli.run({"logout", "--session", ids[0]});
+    CHECK(again.exitCode == 5);
+    CHECK(again.err.find("No such open session") != std::string::npos);
+    CHECK(cli.run({"logout", "--session", "unknown"}).exitCode == 5);
+    CHECK(cli.run({"logout", "--session", ids[1], "--user", "bea"}).exitCode == 2); // one or the other
+    auto left = cli.run({"sessions", "bea", "-q"});
+    CHECK(left.out.find(ids[0]) == std::string::npos);
+    CHECK(left.out.find(ids[1]) != std::string::npos);
 }
 
 TEST_CASE("list-users pages with --limit and --after and filters with --search") {
