@@ -158,8 +158,6 @@ public:
     template <typename... Args> pqxx::result run(const std::string& sql, Args&&... args) {
         return lease_.run(tx_, sql, std::forward<Args>(args)...);
     }
-    PgStore::Lease& lease() { return lease_; }
-    pqxx::work& tx() { return tx_; }
     void commit() { tx_.commit(); }
 
 private:
