@@ -33,6 +33,21 @@ inline std::string likePattern(const std::string& text) {
     return out + "%";
 }
 
+// The bounds of a prefix search: lowered `prefix`, and the same followed by
+// U+10FFFF, above every valid UTF-8 continuation, so `from <= x < to` is
+// exactly "x starts with prefix" in a bytewise comparison.
+struct PrefixRange {
+    std::string from;
+    std::string to;
+};
+inline PrefixRange prefixRange(const std::string& prefix) {
+    PrefixRange range;
+    for (char c : prefix)
+        range.from += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    range.to = range.from + "\xF4\x8F\xBF\xBF";
+    return range;
+}
+
 // A session keeps its newest retired refresh-token hashes only (reuse
 // detection looks for a recent one), so a refresh loop cannot grow the table
 // without bound.

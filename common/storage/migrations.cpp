@@ -9,7 +9,7 @@
 namespace usersvc {
 
 namespace {
-const std::array<const char*, 4> kMigrations = {
+const std::array<const char*, 5> kMigrations = {
     // 1: users and sessions.
     R"sql(
     CREATE TABLE users (
@@ -78,6 +78,11 @@ const std::array<const char*, 4> kMigrations = {
     CREATE INDEX sessions_by_expiry ON sessions(expires_at);
     CREATE INDEX sessions_revoked ON sessions(revoked_at) WHERE revoked_at IS NOT NULL;
     CREATE INDEX sessions_replay ON sessions(rotated_at) WHERE replay_sealed IS NOT NULL;
+    )sql",
+    // 5: the console's prefix search (UserQuery::prefix): usernames and
+    // e-mails are stored lowercased and indexed already; names by lower().
+    R"sql(
+    CREATE INDEX users_by_name_prefix ON users(lower(full_name));
     )sql",
 };
 } // namespace

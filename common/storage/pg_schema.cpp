@@ -12,7 +12,7 @@ namespace {
 // serialises migrations across all of them.
 constexpr long long kMigrationLock = 0x75736572737663; // "usersvc"
 
-const std::array<const char*, 3> kMigrations = {
+const std::array<const char*, 4> kMigrations = {
     // 1: what SQLite's migrations 1-4 built, in one step (PostgreSQL stores
     // start at this schema). Times are milliseconds since the epoch.
     R"sql(
@@ -87,6 +87,13 @@ const std::array<const char*, 3> kMigrations = {
         failures     INTEGER NOT NULL
     );
     CREATE INDEX login_attempts_by_start ON login_attempts(window_start);
+    )sql",
+    // 4: the console's prefix search (UserQuery::prefix), compared bytewise so
+    // that a range is exactly "starts with" whatever the database's collation.
+    R"sql(
+    CREATE INDEX users_by_username_prefix ON users((username COLLATE "C"));
+    CREATE INDEX users_by_email_prefix ON users((email COLLATE "C"));
+    CREATE INDEX users_by_name_prefix ON users((lower(full_name) COLLATE "C"));
     )sql",
 };
 

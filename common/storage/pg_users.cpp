@@ -11,6 +11,16 @@ const char* columnOf(ImageSlot slot) {
     return slot == ImageSlot::Avatar ? "avatar" : "cover_image";
 }
 
+// A prefix is compared bytewise (COLLATE "C", indexed by migration 4), so a
+// range is exactly "starts with"; PostgreSQL's planner, which keeps
+// statistics, chooses between the indexes and reading in id order.
+constexpr const char* kPrefixMatch =
+    "((u.username COLLATE \"C\" >= $3 AND u.username COLLATE \"C\" < $4)"
+    " OR (u.email COLLATE \"C\" >= $3 AND u.email COLLATE \"C\" < $4)"
+    " OR (lower(u.full_name) COLLATE \"C\" >= $3 AND lower(u.full_name) COLLATE \"C\" < $4))";
+constexpr const char* kSubstringMatch = "($3 = '' OR u.username ILIKE $4 ESCAPE '\\' OR u.email ILIKE $4 ESCAPE '\\'"
+                                        " OR u.full_name ILIKE $4 ESCAPE '\\')";
+
 // listUsers reads the users in pages of this many, by id: memory does not grow
 // with the store, and no cursor holds a transaction open while the caller works.
 constexpr std::int64_t kListPage = 500;
@@ -143,6 +153,8 @@ std::optional<UserRecord> PgStore::deleteUser(const std::string& userId) {
 void PgStore::listUsers(
     const UserQuery& query, std::int64_t nowMs, const std::function<bool(const UserListing&)>& each) {
     pgGuarded([&] {
+        bool prefix = query.prefix && !query.search.empty();
+        auto range = prefixRange(query.search);
         std::string after = query.afterId;
         std::int64_t left = query.limit; // -1: no limit
         while (left != 0) {
@@ -150,10 +162,9 @@ void PgStore::listUsers(
             auto rows = runAlone(*this,
                 std::string("SELECT ") + kUserColumns +
                     ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-                    " AND s.expires_at > $1) FROM users u WHERE u.id > $2 AND ($3 = '' OR u.username ILIKE $4"
-                    " ESCAPE '\\' OR u.email ILIKE $4 ESCAPE '\\' OR u.full_name ILIKE $4 ESCAPE '\\')"
-                    " ORDER BY u.id LIMIT $5",
-                nowMs, after, query.search, likePattern(query.search), page);
+                    " AND s.expires_at > $1) FROM users u WHERE u.id > $2 AND " +
+                    (prefix ? kPrefixMatch : kSubstringMatch) + " ORDER BY u.id LIMIT $5",
+                nowMs, after, prefix ? range.from : query.search, prefix ? range.to : likePattern(query.search), page);
             for (const auto& row : rows) {
                 UserListing listing;
                 listing.user = readUser(row);

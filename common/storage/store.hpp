@@ -32,6 +32,9 @@ struct UserQuery {
     std::string search;      // substring of username, email or fullName; "" for all
     std::string afterId;     // keyset pagination: ids strictly greater
     std::int64_t limit = -1; // -1: no limit
+    // The search is the start of username, email or fullName (ASCII case
+    // folded) instead, found through indexes: fast on any store size.
+    bool prefix = false;
 };
 
 // A write transaction the service holds while it composes a use case: the

@@ -239,6 +239,36 @@ TEST_CASE_TEMPLATE("listing streams users in id order with search, paging and se
     CHECK(rows.size() == 1);
 }
 
+TEST_CASE_TEMPLATE("prefix search finds the start of username, email or name, any case, and pages", B, STORE_BACKENDS) {
+    test::TempDir dir;
+    auto store = B::open(dir.path());
+    std::vector<std::string> ids;
+    for (const char* name : {"alma", "alvin", "bert", "carla"}) {
+        auto u = test::sampleUser(name);
+        u.id = "6743f0c2a1b2c3d4e5f6071" + std::to_string(ids.size());
+        if (std::string(name) == "bert") u.fullName = "Alfred Bert";
+        if (std::string(name) == "carla") u.email = "al@carla.example";
+        test::insertUser(*store, u);
+        ids.push_back(u.id);
+    }
+    auto find = [&](UserQuery query) {
+        query.prefix = true;
+        std::vector<std::string> names;
+        store->listUsers(query, nowMs(), [&](const UserListing& row) {
+            names.push_back(row.user.username);
+            return true;
+        });
+        return names;
+    };
+    // username, name and e-mail starts, in id order; "AL" as typed in any case
+    CHECK(find({"AL", "", -1}) == std::vector<std::string>{"alma", "alvin", "bert", "carla"});
+    CHECK(find({"alv", "", -1}) == std::vector<std::string>{"alvin"});
+    CHECK(find({"rla", "", -1}).empty()); // a prefix, not a substring
+    CHECK(find({"al", ids[1], 1}) == std::vector<std::string>{"bert"});
+    CHECK(find({"%", "", -1}).empty());
+    CHECK(find({"", "", 2}) == std::vector<std::string>{"alma", "alvin"});
+}
+
 TEST_CASE_TEMPLATE("two stores on one database see each other's writes at once", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto a = B::open(dir.path());
