@@ -8,6 +8,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace usersvc::cli {
 
@@ -106,6 +107,59 @@ void addShowUserCommand(CLI::App& app, GlobalOptions& g) {
         json["openSessions"] = counts.openSessions;
         json["watchHistoryCount"] = counts.historyEntries;
         printRecord(json, found.id, g.json, g.quiet);
+    });
+}
+
+void addUpdateUserCommand(CLI::App& app, GlobalOptions& g) {
+    struct Args {
+        std::string user;
+        std::optional<std::string> username, email, fullName;
+        std::string avatar, cover;
+    };
+    auto args = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("update-user", "Change a user's username, e-mail, name or images");
+    cmd->add_option("USER", args->user, "Username, email or _id")->required();
+    cmd->add_option("--username", args->username, "New username");
+    cmd->add_option("--email", args->email, "New e-mail");
+    cmd->add_option("--full-name", args->fullName, "New full name");
+    cmd->add_option("--avatar", args->avatar, "Replace the avatar with this image file");
+    cmd->add_option("--cover", args->cover, "Replace the cover image with this image file");
+    cmd->footer("Example:\n  usersvc update-user john_doe --full-name 'John Q. Doe' --avatar me.png");
+    cmd->callback([&g, args] {
+        if (!args->username && !args->email && !args->fullName && args->avatar.empty() && args->cover.empty())
+            throw Error(Code::Invalid, "give at least one of --username, --email, --full-name, --avatar, --cover");
+        Core core(g.coreSettings());
+        auto& accounts = core.accounts();
+        User user = accounts.findUser(args->user);
+        if (args->username || args->email || args->fullName)
+            user = accounts.updateProfile(user.id, {args->username, args->email, args->fullName});
+        if (!args->avatar.empty())
+            user = accounts.updateImage(user.id, ImageSlot::Avatar, core.media().stageFile("Avatar", args->avatar));
+        if (!args->cover.empty())
+            user =
+                accounts.updateImage(user.id, ImageSlot::CoverImage, core.media().stageFile("CoverImg", args->cover));
+        printRecord(userJson(user, g.mediaBaseUrl()), user.id, g.json, g.quiet);
+    });
+}
+
+void addTokenCommand(CLI::App& app, GlobalOptions& g) {
+    auto user = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("token",
+        "Open a session for a user without their password and print its access token (to try the API as them)");
+    cmd->add_option("USER", *user, "Username, email or _id")->required();
+    cmd->footer("Example:\n  curl -H \"Authorization: Bearer $(usersvc token john_doe -q)\" "
+                "localhost:8000/api/v1/users/getUser");
+    cmd->callback([&g, user] {
+        Core core(g.coreSettings());
+        auto session = core.accounts().openSessionAsOperator(*user, {"usersvc token", "cli"});
+        if (g.json)
+            printJson({{"user", userJson(session.user, g.mediaBaseUrl())}, {"sessionId", session.sessionId},
+                {"accessToken", session.accessToken}, {"expiresIn", session.accessTtlSeconds}});
+        else
+            std::cout << session.accessToken << '\n';
+        if (!g.quiet && !g.json)
+            std::cerr << "a session for " << session.user.username << " (revoke: usersvc logout --session "
+                      << session.sessionId << ")\n";
     });
 }
 

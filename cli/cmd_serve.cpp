@@ -108,6 +108,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         std::string logFormat = "text";
         std::string jsonLimit = "16KiB";
         bool noAccessLog = false;
+        bool noConsole = false;
         std::string seed;
     };
     auto args = std::make_shared<Args>();
@@ -139,6 +140,11 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->capture_default_str();
     cmd->add_flag("--no-access-log", args->noAccessLog, "Do not log one line per request");
     cmd->add_flag("--metrics", s.metrics, "Serve Prometheus metrics at GET /metrics")->envname("USERSVC_METRICS");
+    cmd->add_flag("--no-console", args->noConsole, "Do not serve the developer console at /_/ and its API")
+        ->envname("USERSVC_NO_CONSOLE");
+    cmd->add_option("--console-token", s.consoleToken,
+           "The console's token (default: a fresh 256-bit one per start, printed on stderr)")
+        ->envname("USERSVC_CONSOLE_TOKEN");
     cmd->add_option("--seed", args->seed, "Import this fixtures file at start when the store has no users")
         ->envname("USERSVC_SEED");
     cmd->add_flag("--insecure-cookies", s.insecureCookies, "Set cookies without Secure (plain-HTTP dev servers)")
@@ -167,6 +173,9 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         args->server.jsonLimit = *limit;
         args->server.logFormat = args->logFormat == "json" ? http::LogFormat::Json : http::LogFormat::Text;
         args->server.accessLog = !args->noAccessLog;
+        args->server.console = !args->noConsole;
+        if (args->server.console && !args->server.consoleToken.empty() && args->server.consoleToken.size() < 32)
+            throw Error(Code::Invalid, "--console-token must be at least 32 characters");
         args->server.publicUrl = g.publicUrl;
 
         auto serveLock = ServeLock::shared(g.dataDir); // restore refuses while this is held
@@ -190,6 +199,10 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
             args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]" : args->server.host;
         http::logEvent("info", "", "listen backlog " + std::to_string(server.listenBacklog()));
         std::cout << "listening on http://" << host << ":" << port << std::endl;
+        // The one place the token is written: the developer's terminal.
+        if (!server.consoleToken().empty())
+            std::cerr << "console: http://" << host << ":" << port << "/_/#token=" << server.consoleToken()
+                      << std::endl;
         serveUntilSignalled(server);
     });
 }

@@ -16,6 +16,8 @@ void addPasswdCommand(CLI::App& app, GlobalOptions& g);
 void addDeleteUserCommand(CLI::App& app, GlobalOptions& g);
 void addSessionsCommand(CLI::App& app, GlobalOptions& g);
 void addShowUserCommand(CLI::App& app, GlobalOptions& g);
+void addUpdateUserCommand(CLI::App& app, GlobalOptions& g);
+void addTokenCommand(CLI::App& app, GlobalOptions& g);
 void addImportCommand(CLI::App& app, GlobalOptions& g);
 void addExportCommand(CLI::App& app, GlobalOptions& g);
 void addBackupCommands(CLI::App& app, GlobalOptions& g);

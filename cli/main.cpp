@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
     cli::addLogoutCommand(app, global);
     cli::addListUsersCommand(app, global);
     cli::addShowUserCommand(app, global);
+    cli::addUpdateUserCommand(app, global);
+    cli::addTokenCommand(app, global);
     cli::addSessionsCommand(app, global);
     cli::addPasswdCommand(app, global);
     cli::addDeleteUserCommand(app, global);

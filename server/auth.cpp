@@ -61,7 +61,11 @@ AuthContext requireAuth(const httplib::Request& req, AccountService& accounts) {
 }
 
 RouteHandler authed(AccountService& accounts, AuthedHandler handler) {
-    return [&accounts, handler = std::move(handler)](Exchange& ex) { handler(ex, requireAuth(ex.req, accounts)); };
+    return [&accounts, handler = std::move(handler)](Exchange& ex) {
+        auto auth = requireAuth(ex.req, accounts);
+        ex.state.userId = auth.user.id;
+        handler(ex, auth);
+    };
 }
 
 void setSessionCookies(httplib::Response& res, const IssuedSession& session, const CookiePolicy& policy) {

@@ -87,14 +87,20 @@ HttpServer::HttpServer(Core& core, ServerSettings settings)
     : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits, core.sharedAttemptWindows()),
       cors_(settings_.corsOrigins), proxies_(settings_.trustedProxies), server_(std::make_unique<httplib::Server>()) {
     setLogFormat(settings_.logFormat);
-    context_ = std::make_unique<RouteContext>(
-        RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_), cors_});
+    // 256 bits from the OS for each start, unless the operator set one.
+    if (settings_.console && settings_.consoleToken.empty()) settings_.consoleToken = hexEncode(randomBytes(32));
+    context_ = std::make_unique<RouteContext>(RouteContext{
+        core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_), cors_, recent_});
     registerHealthRoutes(router_, *context_);
     registerUserRoutes(router_, *context_);
     registerAccountRoutes(router_, *context_);
     registerChannelRoutes(router_, *context_);
     registerHistoryRoutes(router_, *context_);
     registerMediaRoutes(router_, *context_);
+    if (settings_.console) {
+        registerAdminRoutes(router_, *context_);
+        registerConsoleRoutes(router_, *context_);
+    }
     registerOpenApiRoute(router_, *context_);
     if (settings_.metrics) registerMetricsRoute(router_, *context_);
     configure();
@@ -170,9 +176,10 @@ void HttpServer::configure() {
         cors_.decorate(req, res);
     });
 
-    if (settings_.accessLog || settings_.metrics) {
+    if (settings_.accessLog || settings_.metrics || settings_.console) {
         s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-            recordAccess(req, res, settings_.accessLog, settings_.metrics ? &metrics_ : nullptr);
+            recordAccess(req, res, settings_.accessLog, settings_.metrics ? &metrics_ : nullptr,
+                settings_.console ? &recent_ : nullptr);
         });
     }
 }

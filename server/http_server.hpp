@@ -7,6 +7,7 @@
 #include "log.hpp"
 #include "login_limiter.hpp"
 #include "metrics.hpp"
+#include "recent_requests.hpp"
 #include "router.hpp"
 
 #include <nlohmann/json.hpp>
@@ -44,6 +45,10 @@ struct ServerSettings {
     bool accessLog = true;
     bool metrics = false; // serve GET /metrics
     LoginLimits loginLimits;
+    // The developer console at /_/ and its API under /api/v1/admin/ (issue 14),
+    // open to whoever presents `consoleToken` as a Bearer token.
+    bool console = true;
+    std::string consoleToken; // "" with console on: a fresh 256-bit token per start
 };
 
 // What route handlers share.
@@ -55,6 +60,7 @@ struct RouteContext {
     Metrics& metrics;
     CookiePolicy cookies; // from insecureCookies and cookieSameSite
     const CorsPolicy& cors;
+    RecentRequests& recent;
 };
 
 // Route-table binders the route files share: a handler with the context, and
@@ -83,6 +89,8 @@ public:
     void stop();
 
     const std::string& publicUrl() const { return context_->publicUrl; }
+    // The console's token in effect (settings' or generated); "" with the console off.
+    const std::string& consoleToken() const { return settings_.consoleToken; }
     const Router& router() const { return router_; }
 
 private:
@@ -98,6 +106,7 @@ private:
     int listeningSocket_ = -1;               // seen by the socket-options hook
     int backlog_ = 0;                        // in effect after bind()
     Metrics metrics_;
+    RecentRequests recent_;
     std::unique_ptr<RouteContext> context_;
     Router router_;
     std::unique_ptr<httplib::Server> server_;
@@ -109,6 +118,11 @@ void registerUserRoutes(Router& router, RouteContext& ctx);
 void registerAccountRoutes(Router& router, RouteContext& ctx);
 void registerChannelRoutes(Router& router, RouteContext& ctx);
 void registerHistoryRoutes(Router& router, RouteContext& ctx);
+void registerAdminRoutes(Router& router, RouteContext& ctx);
+// The registration form (either dialect's names, images streamed into staged
+// files), read for POST /register and the console's "create a user".
+RegistrationInput readRegistration(Exchange& ex, RouteContext& ctx);
+void registerConsoleRoutes(Router& router, RouteContext& ctx);
 void registerMetricsRoute(Router& router, RouteContext& ctx);
 void registerOpenApiRoute(Router& router, RouteContext& ctx);
 // docs/openapi.yaml as JSON, its servers set to `publicUrl`.

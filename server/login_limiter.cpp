@@ -80,6 +80,19 @@ void MemoryAttemptWindows::sweep(std::int64_t now, std::int64_t windowMs) {
     std::erase_if(windows_, [&](const auto& e) { return e.second.startMs <= cutoff; });
 }
 
+std::vector<AttemptWindow> MemoryAttemptWindows::openWindows(
+    std::int64_t now, std::int64_t windowMs, int minFailures, std::size_t max) {
+    std::vector<AttemptWindow> out;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [key, w] : windows_)
+            if (w.startMs + windowMs > now && w.failures >= minFailures) out.push_back({key, w.failures, w.startMs});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.startMs > y.startMs; });
+    if (out.size() > max) out.resize(max);
+    return out;
+}
+
 LoginLimiter::LoginLimiter(LoginLimits limits, AttemptWindows* shared)
     : limits_(limits), memory_(limits.maxKeys), windows_(shared ? shared : &memory_) {}
 
@@ -124,6 +137,42 @@ void LoginLimiter::refundConflict(const std::string& address) {
 
 std::size_t LoginLimiter::trackedKeys() {
     return windows_->trackedKeys();
+}
+
+std::vector<LoginLimiter::Lockout> LoginLimiter::lockouts() {
+    std::int64_t now = nowMs();
+    int lowest = std::min({limits_.perIdentifier, limits_.perAddress, limits_.conflictsPerAddress});
+    std::vector<Lockout> out;
+    for (const auto& w : windows_->openWindows(now, windowMs(), lowest, 1000)) {
+        Lockout lockout;
+        lockout.key = w.key;
+        lockout.subject = w.key.substr(2);
+        lockout.failures = w.failures;
+        int limit = 0;
+        if (w.key.rfind("i:", 0) == 0) {
+            lockout.kind = "identifier";
+            limit = limits_.perIdentifier;
+        } else if (w.key.rfind("a:", 0) == 0) {
+            lockout.kind = "address";
+            limit = limits_.perAddress;
+        } else {
+            lockout.kind = "conflicts";
+            limit = limits_.conflictsPerAddress;
+        }
+        if (w.failures < limit) continue;
+        lockout.retryAfterSeconds = (w.startMs + windowMs() - now + 999) / 1000;
+        out.push_back(std::move(lockout));
+    }
+    return out;
+}
+
+bool LoginLimiter::unlock(const std::string& key) {
+    for (const auto& lockout : lockouts())
+        if (lockout.key == key) {
+            windows_->clear(key);
+            return true;
+        }
+    return false;
 }
 
 RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics* metrics, RouteHandler handler) {

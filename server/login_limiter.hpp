@@ -36,6 +36,8 @@ public:
     void clear(const std::string& key) override;
     void forgetStartedBefore(std::int64_t startMs) override;
     std::size_t trackedKeys() override;
+    std::vector<AttemptWindow> openWindows(
+        std::int64_t nowMs, std::int64_t windowMs, int minFailures, std::size_t max) override;
 
 private:
     struct Window {
@@ -74,6 +76,19 @@ public:
     void refundConflict(const std::string& address);
 
     std::size_t trackedKeys();
+
+    // What is locked out now (the console's Activity page): identifiers and
+    // addresses at their failed-login limit, addresses at their 409 limit.
+    struct Lockout {
+        std::string key;     // "i:<identifier>", "a:<address>" or "c:<address>"
+        std::string kind;    // "identifier", "address" or "conflicts"
+        std::string subject; // the identifier or the address
+        int failures = 0;
+        std::int64_t retryAfterSeconds = 0;
+    };
+    std::vector<Lockout> lockouts();
+    // Lifts one (the key of a Lockout). False when it was not locked out.
+    bool unlock(const std::string& key);
 
 private:
     std::vector<AttemptLimit> loginKeys(const std::string& identifier, const std::string& address) const;

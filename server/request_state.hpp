@@ -12,6 +12,7 @@ struct RequestState {
     std::chrono::steady_clock::time_point start;
     std::string matchedRoute = "unmatched"; // the route's pattern, for logs and metrics
     std::string clientAddress;              // the peer, or the client behind a trusted proxy
+    std::string userId;                     // the signed-in caller, once authenticated
 };
 
 // Resets this thread's state for a request that starts now.

@@ -10,6 +10,12 @@
 
 namespace usersvc {
 
+struct AttemptWindow {
+    std::string key;
+    int failures = 0;
+    std::int64_t startMs = 0;
+};
+
 struct AttemptLimit {
     std::string key;
     int limit = 0; // attempts a window allows
@@ -31,6 +37,10 @@ public:
     // Forgets the windows that began at or before `startMs` (they are over).
     virtual void forgetStartedBefore(std::int64_t startMs) = 0;
     virtual std::size_t trackedKeys() = 0;
+    // The windows still open at `nowMs` with at least `minFailures`, newest
+    // first, at most `max` of them (the console's lockout list).
+    virtual std::vector<AttemptWindow> openWindows(
+        std::int64_t nowMs, std::int64_t windowMs, int minFailures, std::size_t max) = 0;
 };
 
 } // namespace usersvc

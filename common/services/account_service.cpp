@@ -266,6 +266,10 @@ int AccountService::logout(const AuthContext& auth, LogoutScope scope) {
     return 0;
 }
 
+IssuedSession AccountService::openSessionAsOperator(std::string_view userRef, const ClientInfo& client) {
+    return openSession(findUser(userRef), client);
+}
+
 UserRecord AccountService::findUser(std::string_view userRef) {
     std::string ref = toLower(trim(userRef));
     std::optional<UserRecord> user;

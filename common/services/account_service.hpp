@@ -157,6 +157,11 @@ public:
     // of the user (Others), or all of them (Global). Returns how many it revoked.
     int logout(const AuthContext& auth, LogoutScope scope);
 
+    // A session for the user opened by the operator, without a password (the
+    // console's "an access token for this user"): a session like a login's,
+    // its user agent naming the console. The caller logs that it happened.
+    IssuedSession openSessionAsOperator(std::string_view userRef, const ClientInfo& client);
+
     // A user by username, email or _id. Throws Error{NotFound}.
     UserRecord findUser(std::string_view userRef);
 

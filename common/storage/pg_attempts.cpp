@@ -74,4 +74,17 @@ std::size_t PgAttemptWindows::trackedKeys() {
     });
 }
 
+std::vector<AttemptWindow> PgAttemptWindows::openWindows(
+    std::int64_t nowMs, std::int64_t windowMs, int minFailures, std::size_t max) {
+    return pgGuarded([&] {
+        std::vector<AttemptWindow> out;
+        for (const auto& row : runAlone(store_,
+                 "SELECT key, failures, window_start FROM login_attempts WHERE window_start + $1 > $2"
+                 " AND failures >= $3 ORDER BY window_start DESC LIMIT $4",
+                 windowMs, nowMs, minFailures, static_cast<std::int64_t>(max)))
+            out.push_back({row[0].c_str(), row[1].as<int>(), row[2].as<std::int64_t>()});
+        return out;
+    });
+}
+
 } // namespace usersvc

@@ -204,6 +204,8 @@ public:
     void clear(const std::string& key) override;
     void forgetStartedBefore(std::int64_t startMs) override;
     std::size_t trackedKeys() override;
+    std::vector<AttemptWindow> openWindows(
+        std::int64_t nowMs, std::int64_t windowMs, int minFailures, std::size_t max) override;
 
 private:
     PgStore& store_;

@@ -41,14 +41,7 @@ ClientInfo clientOf(const Exchange& ex) {
 }
 
 void registerUser(Exchange& ex, RouteContext& ctx) {
-    auto form = readForm(ex.body, registrationForm(ctx), ctx.core.media());
-    RegistrationInput input;
-    input.username = form.value("username");
-    input.email = form.value("email");
-    input.password = form.value("password");
-    input.fullName = form.firstOf({"fullName", "fullname"}).value_or("");
-    input.avatar = form.takeFile("Avatar");
-    input.coverImage = form.takeFile("CoverImg");
+    auto input = readRegistration(ex, ctx);
     User user = ctx.core.accounts().registerUser(input);
     sendData(ex.res, 201, "User registered successfully", userJson(user, ctx.publicUrl));
 }
@@ -140,6 +133,18 @@ void currentUser(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     sendData(ex.res, 200, "User fetched successfully", userJson(auth.user, ctx.publicUrl));
 }
 } // namespace
+
+RegistrationInput readRegistration(Exchange& ex, RouteContext& ctx) {
+    auto form = readForm(ex.body, registrationForm(ctx), ctx.core.media());
+    RegistrationInput input;
+    input.username = form.value("username");
+    input.email = form.value("email");
+    input.password = form.value("password");
+    input.fullName = form.firstOf({"fullName", "fullname"}).value_or("");
+    input.avatar = form.takeFile("Avatar");
+    input.coverImage = form.takeFile("CoverImg");
+    return input;
+}
 
 void registerUserRoutes(Router& router, RouteContext& ctx) {
     router.add("POST", kUsers + "/register", limitConflicts(ctx.loginLimiter, bindRoute(ctx, registerUser)));

@@ -177,6 +177,35 @@ TEST_CASE("logout --session revokes the one session usersvc sessions lists by th
     CHECK(left.out.find(ids[1]) != std::string::npos);
 }
 
+TEST_CASE("update-user changes a profile and its images, and token opens a session the server accepts") {
+    TempDir dir;
+    Cli cli(dir);
+    REQUIRE(cli.run({"register", "--username", "cal", "--email", "cal@x.io", "--password-stdin"}, "password123\n")
+                .exitCode == 0);
+    writeFile(dir.path() / "me.png", pngBytes());
+    auto updated =
+        cli.run({"update-user", "cal", "--full-name", "Cal Q", "--avatar", (dir.path() / "me.png").string(), "--json"});
+    REQUIRE(updated.exitCode == 0);
+    auto user = parseJson(updated.out);
+    CHECK(user["fullName"] == "Cal Q");
+    CHECK(user["Avatar"].get<std::string>().find("/media/") != std::string::npos);
+    CHECK(cli.run({"update-user", "cal"}).exitCode == 2);
+    CHECK(cli.run({"update-user", "nobody", "--full-name", "x"}).exitCode == 5);
+    CHECK(cli.run({"register", "--username", "dot", "--email", "dot@x.io", "--password-stdin"}, "password123\n")
+              .exitCode == 0);
+    CHECK(cli.run({"update-user", "cal", "--username", "dot"}).exitCode == 3);
+
+    auto token = cli.run({"token", "cal", "-q"});
+    REQUIRE(token.exitCode == 0);
+    std::string access = token.out.substr(0, token.out.find('\n'));
+    ChildServer server(kBinary, {"--data-dir", cli.dataDir()});
+    auto client = server.client();
+    auto me = client.Get("/api/v1/users/getUser", {{"Authorization", "Bearer " + access}});
+    REQUIRE(me);
+    CHECK(me->status == 200);
+    CHECK(cli.run({"sessions", "cal", "--json"}).out.find("usersvc token") != std::string::npos);
+}
+
 TEST_CASE("list-users pages with --limit and --after and filters with --search") {
     TempDir dir;
     Cli cli(dir);
