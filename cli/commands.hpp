@@ -18,6 +18,8 @@ void addSessionsCommand(CLI::App& app, GlobalOptions& g);
 void addShowUserCommand(CLI::App& app, GlobalOptions& g);
 void addUpdateUserCommand(CLI::App& app, GlobalOptions& g);
 void addTokenCommand(CLI::App& app, GlobalOptions& g);
+// activity and unlock: a running server's state, over its admin API.
+void addConsoleCommands(CLI::App& app, GlobalOptions& g);
 void addImportCommand(CLI::App& app, GlobalOptions& g);
 void addExportCommand(CLI::App& app, GlobalOptions& g);
 void addBackupCommands(CLI::App& app, GlobalOptions& g);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     cli::addShowUserCommand(app, global);
     cli::addUpdateUserCommand(app, global);
     cli::addTokenCommand(app, global);
+    cli::addConsoleCommands(app, global);
     cli::addSessionsCommand(app, global);
     cli::addPasswdCommand(app, global);
     cli::addDeleteUserCommand(app, global);

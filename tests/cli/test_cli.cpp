@@ -206,6 +206,41 @@ TEST_CASE("update-user changes a profile and its images, and token opens a sessi
     CHECK(cli.run({"sessions", "cal", "--json"}).out.find("usersvc token") != std::string::npos);
 }
 
+TEST_CASE("activity and unlock ask a running server for its lockouts and lift one") {
+    TempDir dir;
+    Cli cli(dir);
+    const std::string token = "cli-console-token-0123456789abcdef0123";
+    REQUIRE(cli.run({"register", "--username", "lou", "--email", "lou@x.io", "--password-stdin"}, "password123\n")
+                .exitCode == 0);
+    ChildServer server(kBinary, {"--data-dir", cli.dataDir(), "--bcrypt-cost", "4", "--console-token", token});
+    auto client = server.client();
+    auto login = [&](const std::string& password) {
+        return client
+            .Post("/api/v1/users/login", nlohmann::json{{"username", "lou"}, {"password", password}}.dump(),
+                "application/json")
+            ->status;
+    };
+    for (int i = 0; i < 10; ++i)
+        login("wrong-" + std::to_string(i));
+    CHECK(login("password123") == 429);
+    std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+    auto activity = cli.run({"activity", "--server", base, "--console-token", token, "--json"});
+    REQUIRE(activity.exitCode == 0);
+    auto data = parseJson(activity.out);
+    std::string key;
+    for (const auto& l : data["lockouts"])
+        if (l.contains("user") && l["user"]["username"] == "lou") key = l["key"];
+    REQUIRE_FALSE(key.empty());
+    CHECK(activity.out.find(token) == std::string::npos);
+    CHECK(cli.run({"unlock", key, "--server", base, "--console-token", token}).exitCode == 0);
+    CHECK(login("password123") == 200);
+    CHECK(cli.run({"unlock", key, "--server", base, "--console-token", token}).exitCode == 5); // not locked any more
+    CHECK(cli.run({"activity", "--server", base, "--console-token", "wrong-token"}).exitCode == 4);
+    auto missing = runProcess({"/usr/bin/env", "-u", "USERSVC_CONSOLE_TOKEN", kBinary, "activity", "--server", base});
+    CHECK(missing.exitCode == 2);
+    CHECK(missing.err.find("console token") != std::string::npos);
+}
+
 TEST_CASE("list-users pages with --limit and --after and filters with --search") {
     TempDir dir;
     Cli cli(dir);
