@@ -4,6 +4,7 @@
 #include "auth.hpp"
 #include "client_address.hpp"
 #include "cors.hpp"
+#include "form_input.hpp"
 #include "log.hpp"
 #include "login_limiter.hpp"
 #include "metrics.hpp"
@@ -122,6 +123,12 @@ void registerAdminRoutes(Router& router, RouteContext& ctx);
 // The registration form (either dialect's names, images streamed into staged
 // files), read for POST /register and the console's "create a user".
 RegistrationInput readRegistration(Exchange& ex, RouteContext& ctx);
+// Shared by the account routes and the console's (routes/account.cpp): a form
+// of only `fields`, the profile change form, and one image upload (multipart,
+// the slot's name in either dialect).
+FormSpec textForm(const RouteContext& ctx, std::vector<std::string> fields);
+ProfileInput readProfileChange(Exchange& ex, RouteContext& ctx);
+std::unique_ptr<StagedImage> readImageUpload(Exchange& ex, RouteContext& ctx, ImageSlot slot);
 void registerConsoleRoutes(Router& router, RouteContext& ctx);
 void registerMetricsRoute(Router& router, RouteContext& ctx);
 void registerOpenApiRoute(Router& router, RouteContext& ctx);

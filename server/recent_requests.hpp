@@ -3,7 +3,12 @@
 // fixed ring in memory (this instance's requests only), so it costs a copy of
 // a few strings per request and never grows. Paths only: query strings and
 // bodies, where tokens travel, are never kept.
+//
+// Every request passes through record(), so it takes no lock all requests
+// share: an atomic counter picks the slot, and only that slot is locked.
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -21,15 +26,19 @@ struct RecentRequest {
 
 class RecentRequests {
 public:
-    explicit RecentRequests(std::size_t capacity = 200) : ring_(capacity) {}
+    explicit RecentRequests(std::size_t capacity = 200);
     void record(RecentRequest request);
     std::vector<RecentRequest> newestFirst() const;
 
 private:
-    mutable std::mutex mutex_;
-    std::vector<RecentRequest> ring_;
-    std::size_t next_ = 0;
-    std::size_t count_ = 0;
+    struct Slot {
+        mutable std::mutex mutex;
+        std::uint64_t sequence = 0; // 0: empty; else the record's number, from 1
+        RecentRequest request;
+    };
+    std::unique_ptr<Slot[]> slots_;
+    std::size_t capacity_;
+    std::atomic<std::uint64_t> next_{1};
 };
 
 } // namespace usersvc::http

@@ -8,15 +8,36 @@
 
 namespace usersvc::http {
 
-namespace {
-const std::string kUsers = "/api/v1/users";
-
 FormSpec textForm(const RouteContext& ctx, std::vector<std::string> fields) {
     FormSpec spec;
     spec.textFields = std::move(fields);
     spec.textLimit = ctx.settings.jsonLimit;
     return spec;
 }
+
+ProfileInput readProfileChange(Exchange& ex, RouteContext& ctx) {
+    auto form = readForm(ex.body, textForm(ctx, {"username", "email", "fullName", "fullname"}), ctx.core.media());
+    ProfileInput input;
+    if (form.has("username")) input.username = form.value("username");
+    if (form.has("email")) input.email = form.value("email");
+    input.fullName = form.firstOf({"fullName", "fullname"});
+    return input;
+}
+
+std::unique_ptr<StagedImage> readImageUpload(Exchange& ex, RouteContext& ctx, ImageSlot slot) {
+    std::string canonical = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
+    std::string alias = slot == ImageSlot::Avatar ? "avatar" : "coverImage";
+    FormSpec spec;
+    spec.fileFields = {{canonical, canonical}, {alias, canonical}};
+    spec.allowJson = false;
+    spec.allowUrlEncoded = false;
+    spec.textLimit = ctx.settings.jsonLimit;
+    auto form = readForm(ex.body, spec, ctx.core.media());
+    return form.takeFile(canonical);
+}
+
+namespace {
+const std::string kUsers = "/api/v1/users";
 
 void changePassword(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto form = readForm(ex.body, textForm(ctx, {"oldPassword", "newPassword"}), ctx.core.media());
@@ -26,26 +47,13 @@ void changePassword(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
 }
 
 void updateProfile(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
-    auto form = readForm(ex.body, textForm(ctx, {"username", "email", "fullName", "fullname"}), ctx.core.media());
-    ProfileInput input;
-    if (form.has("username")) input.username = form.value("username");
-    if (form.has("email")) input.email = form.value("email");
-    input.fullName = form.firstOf({"fullName", "fullname"});
-    User user = ctx.core.accounts().updateProfile(auth.user.id, input);
+    User user = ctx.core.accounts().updateProfile(auth.user.id, readProfileChange(ex, ctx));
     sendData(ex.res, 200, "Account details updated successfully", userJson(user, ctx.publicUrl));
 }
 
 // PATCH /updateAvatar (file Avatar) and /avatar (file avatar); likewise the cover.
 void updateImage(Exchange& ex, RouteContext& ctx, const AuthContext& auth, ImageSlot slot) {
-    std::string canonical = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
-    std::string alias = slot == ImageSlot::Avatar ? "avatar" : "coverImage";
-    FormSpec spec;
-    spec.fileFields = {{canonical, canonical}, {alias, canonical}};
-    spec.allowJson = false;
-    spec.allowUrlEncoded = false;
-    spec.textLimit = ctx.settings.jsonLimit;
-    auto form = readForm(ex.body, spec, ctx.core.media());
-    User user = ctx.core.accounts().updateImage(auth.user.id, slot, form.takeFile(canonical));
+    User user = ctx.core.accounts().updateImage(auth.user.id, slot, readImageUpload(ex, ctx, slot));
     sendData(ex.res, 200, (slot == ImageSlot::Avatar ? "Avatar" : "Cover image") + std::string(" updated successfully"),
         userJson(user, ctx.publicUrl));
 }

@@ -13,6 +13,8 @@
 #include "security/crypto.hpp"
 #include "services/core.hpp"
 
+#include <charconv>
+
 namespace usersvc::http {
 
 namespace {
@@ -52,20 +54,10 @@ std::int64_t pageSize(const httplib::Request& req) {
     if (!req.has_param("limit")) return kDefaultPage;
     const std::string text = req.get_param_value("limit");
     std::int64_t limit = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9' || limit > kMaxPage)
-            throw Error(Code::Invalid, "Invalid limit", {{"limit", "1 to 500"}});
-        limit = limit * 10 + (c - '0');
-    }
-    if (limit < 1 || limit > kMaxPage) throw Error(Code::Invalid, "Invalid limit", {{"limit", "1 to 500"}});
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxPage)
+        throw Error(Code::Invalid, "Invalid limit", {{"limit", "1 to 500"}});
     return limit;
-}
-
-FormSpec textForm(const RouteContext& ctx, std::vector<std::string> fields) {
-    FormSpec spec;
-    spec.textFields = std::move(fields);
-    spec.textLimit = ctx.settings.jsonLimit;
-    return spec;
 }
 
 // GET /users?search=&after=&limit=: a page in _id order of the users whose
@@ -136,26 +128,14 @@ void createUser(Exchange& ex, RouteContext& ctx) {
 
 void editProfile(Exchange& ex, RouteContext& ctx) {
     auto user = ctx.core.accounts().findUser(ex.params[0]);
-    auto form = readForm(ex.body, textForm(ctx, {"username", "email", "fullName", "fullname"}), ctx.core.media());
-    ProfileInput input;
-    if (form.has("username")) input.username = form.value("username");
-    if (form.has("email")) input.email = form.value("email");
-    input.fullName = form.firstOf({"fullName", "fullname"});
     sendData(ex.res, 200, "Account details updated successfully",
-        userJson(ctx.core.accounts().updateProfile(user.id, input), ctx.publicUrl));
+        userJson(ctx.core.accounts().updateProfile(user.id, readProfileChange(ex, ctx)), ctx.publicUrl));
 }
 
 void replaceImage(Exchange& ex, RouteContext& ctx, ImageSlot slot) {
     auto user = ctx.core.accounts().findUser(ex.params[0]);
-    std::string field = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
-    FormSpec spec;
-    spec.fileFields = {{field, field}, {slot == ImageSlot::Avatar ? "avatar" : "coverImage", field}};
-    spec.allowJson = false;
-    spec.allowUrlEncoded = false;
-    spec.textLimit = ctx.settings.jsonLimit;
-    auto form = readForm(ex.body, spec, ctx.core.media());
     sendData(ex.res, 200, "Image updated successfully",
-        userJson(ctx.core.accounts().updateImage(user.id, slot, form.takeFile(field)), ctx.publicUrl));
+        userJson(ctx.core.accounts().updateImage(user.id, slot, readImageUpload(ex, ctx, slot)), ctx.publicUrl));
 }
 
 void replaceAvatar(Exchange& ex, RouteContext& ctx) {

@@ -6,17 +6,10 @@
 // a failure those screenshots and one of the failing page are copied to
 // USERSVC_BROWSER_ARTIFACTS (console-*.png) and it exits 1. With
 // USERSVC_CONSOLE_SCREENSHOTS set to a directory, they are kept there (README).
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-const require = createRequire(join(root, "tools", "package.json"));
-const { chromium } = require("playwright-core");
+import { join } from "node:path";
+import { checkList, launchChromium, root, startUsersvc, stopUsersvc } from "./harness.mjs";
 
 const binary = process.argv[2];
 if (!binary) {
@@ -30,28 +23,10 @@ mkdirSync(shots, { recursive: true });
 const token = "console-test-token-0123456789abcdef0123456789";
 const avatar = join(root, "tests", "data", "avatar.png");
 
-const child = spawn(binary, [
-  "serve", "--port", "0", "--data-dir", join(work, "data"), "--bcrypt-cost", "4", "--insecure-cookies",
-  "--console-token", token,
-], { stdio: ["ignore", "pipe", "pipe"] });
-child.log = "";
-child.stderr.on("data", (chunk) => { child.log += chunk; });
-const started = new Promise((ok, fail) => {
-  let out = "";
-  child.stdout.on("data", (chunk) => {
-    out += chunk;
-    const m = out.match(/^listening on (\S+)/m);
-    if (m) ok(m[1]);
-  });
-  child.on("exit", (code) => fail(new Error(`usersvc exited with ${code} before listening`)));
-});
-
-const checks = [];
-async function check(name, body) {
-  await body();
-  checks.push(name);
-  console.log(`ok ${checks.length} - ${name}`);
-}
+const { child, started } = startUsersvc(binary, [
+  "--data-dir", join(work, "data"), "--bcrypt-cost", "4", "--insecure-cookies", "--console-token", token,
+]);
+const { checks, check } = checkList();
 
 async function json(base, method, path, body, headers = {}) {
   const res = await fetch(base + path, {
@@ -66,11 +41,7 @@ let failed = false;
 const dialogs = [];
 try {
   const base = await started;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
   page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
@@ -196,8 +167,7 @@ try {
   }
 } finally {
   if (browser) await browser.close();
-  child.kill("SIGTERM");
-  const code = await new Promise((ok) => child.exitCode !== null ? ok(child.exitCode) : child.on("exit", ok));
+  const code = await stopUsersvc(child);
   if (code !== 0) {
     failed = true;
     console.log(`# usersvc exited with ${code}`);

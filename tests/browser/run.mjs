@@ -4,18 +4,14 @@
 // playwright-core (pinned in tools/package-lock.json).
 //   node tests/browser/run.mjs path/to/usersvc
 // Prints one line per check; on a failure it saves a screenshot and exits 1.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkList, launchChromium, root, startUsersvc, stopUsersvc } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-const require = createRequire(join(root, "tools", "package.json"));
-const { chromium } = require("playwright-core");
 
 const binary = process.argv[2];
 if (!binary) {
@@ -42,36 +38,14 @@ function serveApp() {
   return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
 }
 
-// `usersvc serve --port 0`; resolves with its base URL once it prints "listening on".
-function startUsersvc(origin) {
-  const child = spawn(binary, [
-    "serve", "--port", "0", "--data-dir", join(work, "data"), "--bcrypt-cost", "4", "--insecure-cookies",
-    "--no-access-log", "--cors-origin", origin, "--access-ttl", "3s",
-  ], { stdio: ["ignore", "pipe", "pipe"] });
-  child.log = "";
-  child.stderr.on("data", (chunk) => { child.log += chunk; });
-  const started = new Promise((ok, fail) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/^listening on (\S+)/m);
-      if (m) ok(m[1]);
-    });
-    child.on("exit", (code) => fail(new Error(`usersvc exited with ${code} before listening`)));
-  });
-  return { child, started };
-}
-
-const checks = [];
-async function check(name, body) {
-  await body();
-  checks.push(name);
-  console.log(`ok ${checks.length} - ${name}`);
-}
+const { checks, check } = checkList();
 
 const app = await serveApp();
 const appOrigin = `http://127.0.0.1:${app.address().port}`;
-const usersvc = startUsersvc(appOrigin);
+const usersvc = startUsersvc(binary, [
+  "--data-dir", join(work, "data"), "--bcrypt-cost", "4", "--insecure-cookies", "--no-access-log",
+  "--cors-origin", appOrigin, "--access-ttl", "3s",
+]);
 let browser;
 let page;
 let failed = false;
@@ -85,11 +59,7 @@ try {
   });
   if (owner.status !== 201) throw new Error(`registering the channel owner: ${owner.status}`);
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
   const status = page.locator("#status");
@@ -179,9 +149,7 @@ try {
 } finally {
   if (browser) await browser.close();
   app.close();
-  usersvc.child.kill("SIGTERM");
-  const code = await new Promise((ok) => usersvc.child.exitCode !== null ? ok(usersvc.child.exitCode)
-                                                                        : usersvc.child.on("exit", ok));
+  const code = await stopUsersvc(usersvc.child);
   if (code !== 0) {
     failed = true;
     console.log(`# usersvc exited with ${code}`);

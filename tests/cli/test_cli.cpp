@@ -236,6 +236,11 @@ TEST_CASE("activity and unlock ask a running server for its lockouts and lift on
     CHECK(login("password123") == 200);
     CHECK(cli.run({"unlock", key, "--server", base, "--console-token", token}).exitCode == 5); // not locked any more
     CHECK(cli.run({"activity", "--server", base, "--console-token", "wrong-token"}).exitCode == 4);
+    // A console token anyone could guess is refused before serve starts.
+    auto weak = cli.run({"serve", "--port", "0", "--console-token", "short"});
+    CHECK(weak.exitCode == 2);
+    CHECK(weak.err.find("at least 32 characters") != std::string::npos);
+    CHECK(weak.out.find("listening") == std::string::npos);
     auto missing = runProcess({"/usr/bin/env", "-u", "USERSVC_CONSOLE_TOKEN", kBinary, "activity", "--server", base});
     CHECK(missing.exitCode == 2);
     CHECK(missing.err.find("console token") != std::string::npos);

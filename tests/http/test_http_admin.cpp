@@ -2,6 +2,8 @@
 // going through the same services as the public API and the CLI.
 #include "scenario.hpp"
 
+#include <thread>
+
 using namespace usersvc;
 using namespace usersvc::test;
 
@@ -159,4 +161,23 @@ TEST_CASE("the console's pages carry a strict CSP, and --no-console serves neith
     auto client = server.client();
     CHECK(client.Get("/_/")->status == 404);
     CHECK(client.Get(kAdmin + "/users", bearer("anything"))->status == 404);
+}
+
+TEST_CASE("the activity ring keeps the newest requests, newest first, with writers on many threads") {
+    http::RecentRequests ring(200);
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; ++t)
+        writers.emplace_back([&, t] {
+            for (int i = 0; i < 100; ++i)
+                ring.record({i, "GET", "/t" + std::to_string(t), 200, 0.1, ""});
+        });
+    for (auto& w : writers)
+        w.join();
+    CHECK(ring.newestFirst().size() == 200);
+    for (int i = 1; i <= 250; ++i)
+        ring.record({i, "GET", "/after", 200, 0.1, ""});
+    auto newest = ring.newestFirst();
+    REQUIRE(newest.size() == 200);
+    CHECK(newest.front().atMs == 250);
+    CHECK(newest.back().atMs == 51);
 }
