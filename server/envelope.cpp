@@ -1,5 +1,7 @@
 #include "envelope.hpp"
 
+#include "connection.hpp"
+
 #include "domain/user_json.hpp"
 #include "log.hpp"
 #include "router.hpp"
@@ -75,21 +77,9 @@ void sendError(httplib::Response& res, int status, const std::string& message, c
     sendJson(res, status, body);
 }
 
-void closeAfterResponse(httplib::Response& res) {
-    auto body = std::make_shared<std::string>(std::move(res.body));
-    res.body.clear();
-    std::string type = res.get_header_value("Content-Type");
-    res.headers.erase("Content-Type"); // set_content_provider adds it again
-    res.set_header("Connection", "close");
-    res.set_content_provider(body->size(), type, [body](size_t offset, size_t, httplib::DataSink& sink) {
-        sink.write(body->data() + offset, body->size() - offset);
-        return false;
-    });
-}
-
 void sendErrorAndClose(httplib::Response& res, int status, const std::string& message) {
     sendError(res, status, message);
-    closeAfterResponse(res);
+    closeConnectionAfterResponse(res);
 }
 
 void sendError(httplib::Response& res, const Error& error) {
@@ -109,13 +99,15 @@ void sendError(httplib::Response& res, const Error& error) {
 
 void installErrorEnvelopes(httplib::Server& server) {
     // Responses cpp-httplib makes itself (bad request line, 413 by Content-Length,
-    // 414, unknown method) get the JSON envelope too.
+    // 414, unknown method) get the JSON envelope too, and close their
+    // connection: cpp-httplib stopped reading that request wherever it was, so
+    // the bytes after that point are not a request (connection.hpp).
     server.set_error_handler(
         httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
             int status = res.status;
             if (status == 400 && (req.method == "CONNECT" || req.method == "TRACE")) status = 405;
-            sendError(res, status, reasonPhrase(status));
+            sendErrorAndClose(res, status, reasonPhrase(status));
             return httplib::Server::HandlerResponse::Handled;
         }));
     // An exception that escaped the router: logged with the request id, 500 without internals.

@@ -22,14 +22,6 @@ void sendError(
 // caller's to log.
 void sendError(httplib::Response& res, const Error& error);
 
-// Sends the response as it stands, then closes the connection: for a request
-// whose body was not read, or was read only in part, so its remaining bytes can
-// never be parsed as another request. cpp-httplib 0.11 keeps a connection open
-// whatever the response says; it closes one whose content provider reports
-// failure, so the body goes out through a provider that writes it whole and
-// then fails. (A HEAD response has no body, so it cannot close this way.)
-void closeAfterResponse(httplib::Response& res);
-
 // The error envelope, then the connection is closed.
 void sendErrorAndClose(httplib::Response& res, int status, const std::string& message);
 

@@ -27,10 +27,13 @@ std::optional<std::string> framingProblem(const httplib::Request& req) {
     if (encodings == 1 && toLower(req.get_header_value("Transfer-Encoding")) != "chunked")
         return "Transfer-Encoding other than chunked is not supported";
     if (encodings == 1 && lengths == 1) return "Transfer-Encoding and Content-Length together";
-    bool hasBody = encodings == 1 ||
-                   (lengths == 1 && req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos);
-    if (hasBody && !methodReadsBody(req.method)) return "A " + req.method + " request cannot have a body";
     return std::nullopt;
+}
+
+bool bodyLeftUnread(const httplib::Request& req) {
+    bool hasBody = req.has_header("Transfer-Encoding") ||
+                   req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos;
+    return hasBody && !methodReadsBody(req.method);
 }
 
 void normalizeMediaType(httplib::Request& req) {

@@ -1,6 +1,7 @@
 #include "http_server.hpp"
 
 #include "access_log.hpp"
+#include "connection.hpp"
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
 #include "envelope.hpp"
@@ -85,7 +86,7 @@ RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
 
 HttpServer::HttpServer(Core& core, ServerSettings settings)
     : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits, core.sharedAttemptWindows()),
-      cors_(settings_.corsOrigins), proxies_(settings_.trustedProxies), server_(std::make_unique<httplib::Server>()) {
+      cors_(settings_.corsOrigins), proxies_(settings_.trustedProxies), server_(std::make_unique<ConnectionServer>()) {
     setLogFormat(settings_.logFormat);
     // 256 bits from the OS for each start, unless the operator set one.
     if (settings_.console && settings_.consoleToken.empty()) settings_.consoleToken = hexEncode(randomBytes(32));
@@ -115,7 +116,15 @@ void HttpServer::configure() {
     // The pool is started in bind(), before "listening" is printed, so a thread
     // count the system refuses is a clear error at start; cpp-httplib takes it over.
     poolSize_ = {threads, maxThreads};
-    s.new_task_queue = [this] { return pool_ ? pool_.release() : new WorkerPool(poolSize_.first, poolSize_.second); };
+    s.new_task_queue = [this] {
+        servingPool_ = pool_ ? pool_.release() : new WorkerPool(poolSize_.first, poolSize_.second);
+        return servingPool_.load();
+    };
+    s.limits() = settings_.connectionLimits;
+    s.limits().othersWaiting = [this] {
+        WorkerPool* pool = servingPool_.load(std::memory_order_relaxed);
+        return pool && pool->backlogged();
+    };
     // Off by default in cpp-httplib 0.11: Nagle plus delayed ACK costs ~40 ms per
     // keep-alive response on loopback.
     s.set_tcp_nodelay(true);
@@ -143,12 +152,10 @@ void HttpServer::configure() {
         // this is the one place usersvc edits it, before anything reads the body.
         auto& request = const_cast<httplib::Request&>(req);
         if (auto problem = framingProblem(request)) {
-            // cpp-httplib writes no body for HEAD, so the failing provider that
-            // closes the connection would never run: answered as GET instead.
-            if (request.method == "HEAD") request.method = "GET";
             sendErrorAndClose(res, 400, *problem);
             return httplib::Server::HandlerResponse::Handled;
         }
+        if (bodyLeftUnread(request)) closeConnectionAfterResponse(res);
         normalizeMediaType(request);
         // cpp-httplib would cut any body to a Range it parsed, whatever the
         // status; only the media route serves ranges, and reads the header itself.
@@ -214,6 +221,7 @@ int HttpServer::bind() {
 
 void HttpServer::run() {
     server_->listen_after_bind();
+    servingPool_ = nullptr; // cpp-httplib has joined its workers and deleted the pool
 }
 
 void HttpServer::stop() {

@@ -3,6 +3,7 @@
 // timeouts, payload limits, TCP_NODELAY) in front of the Router.
 #include "auth.hpp"
 #include "client_address.hpp"
+#include "connection.hpp"
 #include "cors.hpp"
 #include "form_input.hpp"
 #include "log.hpp"
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +52,8 @@ struct ServerSettings {
     // open to whoever presents `consoleToken` as a Bearer token.
     bool console = true;
     std::string consoleToken; // "" with console on: a fresh 256-bit token per start
+    // Bounds on each connection's request heads (connection.hpp).
+    ConnectionLimits connectionLimits;
 };
 
 // What route handlers share.
@@ -104,13 +108,14 @@ private:
     TrustedProxies proxies_;
     std::pair<unsigned, unsigned> poolSize_; // workers kept, workers at most
     std::unique_ptr<WorkerPool> pool_;       // started by bind(), handed to cpp-httplib
+    std::atomic<WorkerPool*> servingPool_{}; // the pool cpp-httplib runs, while it runs
     int listeningSocket_ = -1;               // seen by the socket-options hook
     int backlog_ = 0;                        // in effect after bind()
     Metrics metrics_;
     RecentRequests recent_;
     std::unique_ptr<RouteContext> context_;
     Router router_;
-    std::unique_ptr<httplib::Server> server_;
+    std::unique_ptr<ConnectionServer> server_;
 };
 
 void registerHealthRoutes(Router& router, RouteContext& ctx);

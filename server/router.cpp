@@ -1,5 +1,6 @@
 #include "router.hpp"
 
+#include "connection.hpp"
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
 #include "envelope.hpp"
@@ -139,7 +140,7 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res, const
     int status = res.status;
     body.drain();
     res.status = status;
-    if (!body.readToEnd()) closeAfterResponse(res);
+    if (!body.readToEnd()) closeConnectionAfterResponse(res);
 }
 
 } // namespace usersvc::http

@@ -41,6 +41,7 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::enqueue(std::function<void()> job) {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));
+    waiting_ = jobs_.size();
     // Every worker busy: grow rather than make this connection wait behind them.
     if (idle_ < jobs_.size() && workers_.size() < maxThreads_) addWorkerLocked();
     ready_.notify_one();
@@ -74,6 +75,7 @@ void WorkerPool::work() {
             if (jobs_.empty()) return; // stopping, nothing left
             job = std::move(jobs_.front());
             jobs_.pop_front();
+            waiting_ = jobs_.size();
         }
         job();
     }

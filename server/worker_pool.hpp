@@ -8,6 +8,7 @@
 // (read and keep-alive timeouts bound how long that is).
 #include <httplib.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -32,6 +33,9 @@ public:
     void shutdown() override;
 
     unsigned threads();
+    // True while accepted connections wait for a worker; lock-free, for the
+    // connections' wait loops (connection.hpp).
+    bool backlogged() const { return waiting_.load(std::memory_order_relaxed) > 0; }
 
 private:
     void work();
@@ -44,6 +48,7 @@ private:
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<std::function<void()>> jobs_;
+    std::atomic<std::size_t> waiting_{0}; // jobs_.size(), readable without the lock
     std::vector<std::thread> workers_;
     unsigned idle_ = 0;
     bool stopping_ = false;

@@ -17,8 +17,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 using namespace usersvc::test;
@@ -195,11 +197,12 @@ TEST_CASE("through nginx, each smuggling variant is refused or framed once, and 
     auto& e = edge();
     struct Variant {
         std::string name, head, body;
+        int status = 0; // 0: any 4xx
     };
     auto smuggled = [](int n) { return "GET /smuggled-" + std::to_string(n) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; };
     std::vector<Variant> variants;
-    auto add = [&](const std::string& name, const std::string& head, const std::string& body) {
-        variants.push_back({name, head, body});
+    auto add = [&](const std::string& name, const std::string& head, const std::string& body, int status = 0) {
+        variants.push_back({name, head, body, status});
     };
     const std::string post =
         "POST /api/v1/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
@@ -216,14 +219,16 @@ TEST_CASE("through nginx, each smuggling variant is refused or framed once, and 
     add("an obfuscated Transfer-Encoding",
         post + "Transfer-Encoding: xchunked\r\nContent-Length: " + std::to_string(5 + s4.size()) + "\r\n\r\n",
         "0\r\n\r\n" + s4);
+    // Answered as usual since issue 21 (real clients send bodies on GETs); the
+    // body is still never run as a request.
     add("a GET with a body",
         "GET /api/v1/healthcheck HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(s5.size()) +
             "\r\n\r\n",
-        s5);
+        s5, 200);
     add("a HEAD with a body",
         "HEAD /api/v1/healthcheck HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(s6.size()) +
             "\r\n\r\n",
-        s6);
+        s6, 200);
     std::string multipart = "--b\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nx\r\n--b--\r\n" + s7;
     add("Multipart/Form-Data in capitals",
         "POST /api/v1/users/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: Multipart/Form-Data; boundary=b\r\n"
@@ -233,12 +238,102 @@ TEST_CASE("through nginx, each smuggling variant is refused or framed once, and 
     for (const auto& v : variants) {
         CAPTURE(v.name);
         std::string reply = requestFrom("127.0.0.7", e.port, v.head + v.body);
-        CHECK(statusOf(reply) >= 400);
+        if (v.status)
+            CHECK(statusOf(reply) == v.status);
+        else
+            CHECK(statusOf(reply) >= 400);
         CHECK(reply.find("smuggled") == std::string::npos);
     }
     // Nothing reached usersvc as a request of its own.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(readFile(e.usersvcLog).find("/smuggled-") == std::string::npos);
+}
+
+// Issue 21, critical: through this front an attacker received other users'
+// login answers. nginx reuses its connections to usersvc (keepalive 32); a
+// request hidden in the unread rest of one that cpp-httplib answered itself ran
+// on such a connection, and its answer went to whoever's request came next.
+TEST_CASE(
+    "through nginx, requests cpp-httplib would answer itself hide nothing, and each client gets its own answers") {
+    auto& e = edge();
+    auto hidden = [](const std::string& tag) {
+        return "GET /hidden-" + tag + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: hidden-" + tag + "\r\n\r\n";
+    };
+    auto withBody = [](const std::string& head, const std::string& rest) {
+        return head + "Connection: close\r\nContent-Length: " + std::to_string(rest.size()) + "\r\n\r\n" + rest;
+    };
+    using Shape = std::function<std::string(const std::string& rest)>;
+    const std::vector<std::pair<std::string, Shape>> shapes = {
+        {"an unknown method",
+            [&](const std::string& rest) {
+                return withBody("PROPFIND /api/v1/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\n", rest);
+            }},
+        {"a made-up method",
+            [&](const std::string& rest) {
+                return withBody("FOO /api/v1/healthcheck HTTP/1.1\r\nHost: 127.0.0.1\r\n", rest);
+            }},
+        {"a 9,000-byte header line",
+            [&](const std::string& rest) {
+                return withBody("POST /api/v1/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " +
+                                    std::string(9000, 'a') + "\r\n",
+                    rest);
+            }},
+        {"a 9,000-byte request target",
+            [&](const std::string& rest) {
+                return withBody(
+                    "POST /api/v1/users/login?" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n", rest);
+            }},
+    };
+    // Victims on their own addresses, keep-alive, each request with its own id.
+    std::atomic<bool> attacking{true};
+    std::atomic<int> answered{0}, foreign{0};
+    std::vector<std::thread> victims;
+    for (int v = 0; v < 3; ++v)
+        victims.emplace_back([&, v] {
+            httplib::Client client("127.0.0.1", e.port);
+            client.set_keep_alive(true);
+            for (int i = 0; attacking; ++i) {
+                std::string id = "victim-" + std::to_string(v) + "-" + std::to_string(i);
+                auto res = client.Get("/api/v1/healthcheck", {{"X-Request-Id", id}});
+                if (res && res->status == 200) ++answered;
+                // nginx's own answers (a 429 past its rate) carry no id; any
+                // other id is an answer to somebody else's request.
+                if (res && res->has_header("X-Request-Id") && res->get_header_value("X-Request-Id") != id) ++foreign;
+                std::this_thread::sleep_for(std::chrono::milliseconds(40)); // 75 a second, under nginx's rate
+            }
+        });
+    // Attackers on other addresses. cpp-httplib reads 4 KiB at a time and drops
+    // what it had buffered after each request, so a hidden request runs when it
+    // starts at a 4 KiB boundary of what nginx forwards (a head nginx rewrites):
+    // every offset in a window around the first boundary after the head.
+    std::atomic<int> reachedAttacker{0};
+    std::vector<std::thread> attackers;
+    constexpr int kAttackers = 16, kWindow = 160;
+    for (int a = 0; a < kAttackers; ++a)
+        attackers.emplace_back([&, a] {
+            std::string source = "127.0.0." + std::to_string(30 + a);
+            for (std::size_t s = 0; s < shapes.size(); ++s) {
+                std::size_t boundary = (shapes[s].second("").size() / 4096 + 1) * 4096;
+                for (int delta = -kWindow + a; delta < kWindow; delta += kAttackers) {
+                    std::string tag = std::to_string(s) + "_" + std::to_string(delta + kWindow);
+                    std::string rest = hidden(tag);
+                    std::size_t filler = boundary + delta - shapes[s].second(rest).size() + rest.size();
+                    std::string reply = requestFrom(source, e.port, shapes[s].second(std::string(filler, 'x') + rest));
+                    if (reply.find("victim-") != std::string::npos) ++reachedAttacker;
+                }
+            }
+        });
+    for (auto& t : attackers)
+        t.join();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    attacking = false;
+    for (auto& t : victims)
+        t.join();
+    MESSAGE(answered.load() << " victim requests answered during the attack");
+    CHECK(answered > 20);
+    CHECK(foreign == 0);
+    CHECK(reachedAttacker == 0);
+    CHECK(readFile(e.usersvcLog).find("/hidden-") == std::string::npos);
 }
 
 TEST_CASE("behind nginx, 100 bad logins from one client address do not lock out another") {
