@@ -134,6 +134,11 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         ->envname("USERSVC_MAX_CONNECTIONS")
         ->check(CLI::Range(1, 10000))
         ->capture_default_str();
+    cmd->add_option("--register-limit", s.loginLimits.registrationsPerAddress,
+           "Registrations per client address per 15 minutes, then 429")
+        ->envname("USERSVC_REGISTER_LIMIT")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
     cmd->add_option("--log-format", args->logFormat, "text or json")
         ->envname("USERSVC_LOG_FORMAT")
         ->check(CLI::IsMember({"text", "json"}))

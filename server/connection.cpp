@@ -137,11 +137,14 @@ public:
         headDeadline_ = headStart_ + limits_.headTimeout;
     }
     void endHead() { inHead_ = false; }
+    // True once a read found no byte in time: a client that slow gets no lingering close.
+    bool gaveUp() const { return gaveUp_; }
+    bool othersWaiting() const { return limits_.othersWaiting && limits_.othersWaiting(); }
 
 private:
     // Refills the buffer; false at the end of the stream or on failure (failed_).
     bool fill() {
-        if (!awaitBytes()) return failed_ = true, false;
+        if (!awaitBytes()) return failed_ = gaveUp_ = true, false;
         ssize_t n;
         do {
             n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
@@ -169,32 +172,35 @@ private:
         }
     }
 
-    bool othersWaiting() const { return limits_.othersWaiting && limits_.othersWaiting(); }
-
     int sock_;
     const ConnectionLimits& limits_;
     int readTimeoutMs_, writeTimeoutMs_;
     std::array<char, 4096> buffer_{};
     std::size_t off_ = 0, end_ = 0;
     bool inHead_ = false, cut_ = false, failed_ = false;
+    bool gaveUp_ = false; // no byte came in time
     std::size_t headBytes_ = 0, lineBytes_ = 0;
     Clock::time_point headStart_{}, headDeadline_{};
 };
 
 // Closes a connection whose peer may still be sending the request it was
 // answered for: the write side first, then what arrives is read and dropped
-// for a while, so that closing with unread bytes (which sends RST) cannot
-// destroy the answer before the peer has read it.
-void closeAfterDraining(int sock) {
+// for a while (at most 2 s, and not while other connections wait for a
+// worker), so that closing with unread bytes (which sends RST) cannot destroy
+// the answer before the peer has read it.
+void closeAfterDraining(int sock, const ConnectionStream& stream) {
     ::shutdown(sock, SHUT_WR);
     constexpr auto kLinger = std::chrono::seconds(2);
     constexpr std::size_t kMaxDrained = 16 * 1024 * 1024;
     auto until = Clock::now() + kLinger;
     std::vector<char> sink(16 * 1024);
     std::size_t drained = 0;
-    while (drained < kMaxDrained) {
+    while (drained < kMaxDrained && !stream.othersWaiting()) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-        if (left <= 0 || waitFor(sock, POLLIN, static_cast<int>(left)) <= 0) break;
+        if (left <= 0) break;
+        int ready = waitFor(sock, POLLIN, static_cast<int>(std::min<long long>(left, kSliceMs)));
+        if (ready < 0) break;
+        if (ready == 0) continue;
         ssize_t n = ::recv(sock, sink.data(), sink.size(), 0);
         if (n <= 0) break;
         drained += static_cast<std::size_t>(n);
@@ -234,8 +240,8 @@ bool ConnectionServer::process_and_close_socket(socket_t sock) {
         }
     }
     tConnection = nullptr;
-    if (unreadInput) {
-        closeAfterDraining(sock);
+    if (unreadInput && !stream.gaveUp()) {
+        closeAfterDraining(sock, stream);
     } else {
         ::shutdown(sock, SHUT_RDWR);
         ::close(sock);

@@ -62,6 +62,12 @@ unsigned defaultThreads() {
     return std::max(16u, 4 * std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// A login over its budget waits for attempts in flight as long as a hash may wait.
+ServerSettings withHashQueueWait(ServerSettings settings, std::int64_t hashQueueTimeoutMs) {
+    settings.loginLimits.inFlightWaitMs = hashQueueTimeoutMs;
+    return settings;
+}
+
 // Browsers drop a SameSite=None cookie that is not Secure, so that pair is refused
 // at start rather than leaving a front end mysteriously logged out.
 CookiePolicy cookiePolicyOf(const ServerSettings& s) {
@@ -85,8 +91,9 @@ RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
 }
 
 HttpServer::HttpServer(Core& core, ServerSettings settings)
-    : core_(core), settings_(std::move(settings)), loginLimiter_(settings_.loginLimits, core.sharedAttemptWindows()),
-      cors_(settings_.corsOrigins), proxies_(settings_.trustedProxies), server_(std::make_unique<ConnectionServer>()) {
+    : core_(core), settings_(withHashQueueWait(std::move(settings), core.settings().hashQueueTimeoutMs)),
+      loginLimiter_(settings_.loginLimits, core.sharedAttemptWindows()), cors_(settings_.corsOrigins),
+      proxies_(settings_.trustedProxies), server_(std::make_unique<ConnectionServer>()) {
     setLogFormat(settings_.logFormat);
     // 256 bits from the OS for each start, unless the operator set one.
     if (settings_.console && settings_.consoleToken.empty()) settings_.consoleToken = hexEncode(randomBytes(32));

@@ -112,19 +112,73 @@ std::int64_t LoginLimiter::retryAfter(const std::string& identifier, const std::
 }
 
 std::int64_t LoginLimiter::reserveAttempt(const std::string& identifier, const std::string& address) {
-    std::int64_t now = nowMs();
-    forgetOldShared(now);
-    return windows_->reserve(loginKeys(identifier, address), now, windowMs());
+    auto keys = loginKeys(identifier, address);
+    auto giveUpAt = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits_.inFlightWaitMs);
+    for (;;) {
+        std::uint64_t seen;
+        {
+            std::lock_guard lock(inFlightMutex_);
+            seen = settlements_;
+        }
+        std::int64_t now = nowMs();
+        forgetOldShared(now);
+        std::int64_t wait = windows_->reserve(keys, now, windowMs());
+        if (wait == 0) {
+            beginInFlight(keys);
+            return 0;
+        }
+        // Over the budget. If attempts of this identifier or address are still
+        // being checked, their outcome decides (a success clears the
+        // identifier): wait for one to settle, then ask again.
+        std::unique_lock lock(inFlightMutex_);
+        auto pending = [&] {
+            for (const auto& key : keys)
+                if (auto it = inFlight_.find(key.key); it != inFlight_.end() && it->second > 0) return true;
+            return false;
+        };
+        if (!pending()) return wait;
+        if (!settled_.wait_until(lock, giveUpAt, [&] { return settlements_ != seen; })) return wait;
+    }
+}
+
+void LoginLimiter::beginInFlight(const std::vector<AttemptLimit>& keys) {
+    std::lock_guard lock(inFlightMutex_);
+    for (const auto& key : keys)
+        ++inFlight_[key.key];
+}
+
+void LoginLimiter::endInFlight(const std::string& identifier, const std::string& address) {
+    {
+        std::lock_guard lock(inFlightMutex_);
+        for (const auto& key : loginKeys(identifier, address))
+            if (auto it = inFlight_.find(key.key); it != inFlight_.end() && --it->second <= 0) inFlight_.erase(it);
+        ++settlements_;
+    }
+    settled_.notify_all();
 }
 
 void LoginLimiter::settleSuccess(const std::string& identifier, const std::string& address) {
     windows_->clear("i:" + identifier);
     windows_->takeBack("a:" + address);
+    endInFlight(identifier, address);
 }
 
 void LoginLimiter::refundAttempt(const std::string& identifier, const std::string& address) {
     windows_->takeBack("i:" + identifier);
     windows_->takeBack("a:" + address);
+    endInFlight(identifier, address);
+}
+
+void LoginLimiter::settleFailure(const std::string& identifier, const std::string& address) {
+    endInFlight(identifier, address);
+}
+
+std::int64_t LoginLimiter::reserveRegistration(const std::string& address) {
+    return windows_->reserve({{"r:" + address, limits_.registrationsPerAddress}}, nowMs(), windowMs());
+}
+
+void LoginLimiter::refundRegistration(const std::string& address) {
+    windows_->takeBack("r:" + address);
 }
 
 std::int64_t LoginLimiter::reserveConflict(const std::string& address) {
@@ -141,7 +195,8 @@ std::size_t LoginLimiter::trackedKeys() {
 
 std::vector<LoginLimiter::Lockout> LoginLimiter::lockouts() {
     std::int64_t now = nowMs();
-    int lowest = std::min({limits_.perIdentifier, limits_.perAddress, limits_.conflictsPerAddress});
+    int lowest = std::min(
+        {limits_.perIdentifier, limits_.perAddress, limits_.conflictsPerAddress, limits_.registrationsPerAddress});
     std::vector<Lockout> out;
     for (const auto& w : windows_->openWindows(now, windowMs(), lowest, 1000)) {
         Lockout lockout;
@@ -155,9 +210,12 @@ std::vector<LoginLimiter::Lockout> LoginLimiter::lockouts() {
         } else if (w.key.rfind("a:", 0) == 0) {
             lockout.kind = "address";
             limit = limits_.perAddress;
-        } else {
+        } else if (w.key.rfind("c:", 0) == 0) {
             lockout.kind = "conflicts";
             limit = limits_.conflictsPerAddress;
+        } else {
+            lockout.kind = "registrations";
+            limit = limits_.registrationsPerAddress;
         }
         if (w.failures < limit) continue;
         lockout.retryAfterSeconds = (w.startMs + windowMs() - now + 999) / 1000;
@@ -192,7 +250,8 @@ RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics* metrics, RouteHan
         try {
             handler(ex);
         } catch (const WrongPassword&) {
-            if (reserved && metrics) ++metrics->loginsFailed; // counted when reserved
+            if (reserved) limiter.settleFailure(key, address); // counted when reserved
+            if (reserved && metrics) ++metrics->loginsFailed;
             throw;
         } catch (...) {
             if (reserved) limiter.refundAttempt(key, address);
@@ -222,6 +281,24 @@ RouteHandler limitConflicts(LoginLimiter& limiter, RouteHandler handler) {
             throw;
         }
         limiter.refundConflict(address);
+    };
+}
+
+RouteHandler limitRegistrations(LoginLimiter& limiter, RouteHandler handler) {
+    return [&limiter, handler = std::move(handler)](Exchange& ex) {
+        const std::string& address = ex.state.clientAddress;
+        if (auto wait = limiter.reserveRegistration(address); wait > 0) {
+            ex.res.set_header("Retry-After", std::to_string(wait));
+            throw Error(Code::RateLimited, "Too many registrations from this address; try again later");
+        }
+        try {
+            handler(ex);
+        } catch (const Error& e) {
+            // Refused before any hash: it costs the address nothing.
+            if (e.code == Code::Invalid || e.code == Code::TooLarge || e.code == Code::UnsupportedMedia)
+                limiter.refundRegistration(address);
+            throw;
+        }
     };
 }
 

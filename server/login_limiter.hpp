@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -24,6 +25,14 @@ struct LoginLimits {
     // 409s (username or e-mail taken) per client address: each one tells that
     // an account exists, so they are limited like failed logins.
     int conflictsPerAddress = 30;
+    // Registrations per client address (each costs a bcrypt hash). High enough
+    // that a test suite registering hundreds of users a minute from one
+    // machine never meets it (docs/DESIGN-NOTES.md, "Registration floods").
+    int registrationsPerAddress = 1000;
+    // How long a login over its identifier's budget waits for attempts still
+    // in flight to settle (one success clears the budget) before it is 429:
+    // the hash queue's timeout, set by HttpServer.
+    std::int64_t inFlightWaitMs = 10000;
 };
 
 // AttemptWindows in this process's memory.
@@ -63,12 +72,22 @@ public:
     // Counts an attempt as failed before its password is checked, in one step
     // with the check, so that concurrent attempts cannot all pass a check made
     // before any of them failed. Returns the seconds to wait (and counts
-    // nothing) when the identifier or the address is already limited.
+    // nothing) when the identifier or the address is limited. When the budget
+    // is spent only by attempts still in flight, it first waits (at most
+    // inFlightWaitMs) for them to settle: 30 parallel logins with the right
+    // password must not be refused because none has finished yet.
     std::int64_t reserveAttempt(const std::string& identifier, const std::string& address);
     // A reserved attempt that did not fail: a success clears the identifier and
     // takes back the address's count; any other answer (400, 500) takes back both.
     void settleSuccess(const std::string& identifier, const std::string& address);
     void refundAttempt(const std::string& identifier, const std::string& address);
+    // A reserved attempt that failed: it stays counted, and is no longer in flight.
+    void settleFailure(const std::string& identifier, const std::string& address);
+
+    // Registrations per client address: reserved before the request runs,
+    // taken back when nothing was hashed (invalid input).
+    std::int64_t reserveRegistration(const std::string& address);
+    void refundRegistration(const std::string& address);
 
     // The same, for answers that reveal a taken username or e-mail: reserved
     // before the request runs, taken back unless it was a 409.
@@ -80,8 +99,8 @@ public:
     // What is locked out now (the console's Activity page): identifiers and
     // addresses at their failed-login limit, addresses at their 409 limit.
     struct Lockout {
-        std::string key;     // "i:<identifier>", "a:<address>" or "c:<address>"
-        std::string kind;    // "identifier", "address" or "conflicts"
+        std::string key;     // "i:<identifier>", "a:<address>", "c:<address>" or "r:<address>"
+        std::string kind;    // "identifier", "address", "conflicts" or "registrations"
         std::string subject; // the identifier or the address
         int failures = 0;
         std::int64_t retryAfterSeconds = 0;
@@ -96,10 +115,19 @@ private:
     // Shared windows are not swept by size: old ones are forgotten at most once a minute.
     void forgetOldShared(std::int64_t now);
 
+    // Login attempts reserved and not yet settled in this process, by window
+    // key; `settled_` is signalled (and `settlements_` counts up) as each ends.
+    void beginInFlight(const std::vector<AttemptLimit>& keys);
+    void endInFlight(const std::string& identifier, const std::string& address);
+
     LoginLimits limits_;
     MemoryAttemptWindows memory_;
     AttemptWindows* windows_;
     std::atomic<std::int64_t> lastForgetMs_{0};
+    std::mutex inFlightMutex_;
+    std::condition_variable settled_;
+    std::unordered_map<std::string, int> inFlight_;
+    std::uint64_t settlements_ = 0;
 };
 
 class Metrics;
@@ -114,5 +142,8 @@ RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics* metrics, RouteHan
 
 // The limiter bound around a route that can answer 409 (register, profile).
 RouteHandler limitConflicts(LoginLimiter& limiter, RouteHandler handler);
+
+// Registrations per client address, bound around POST /register.
+RouteHandler limitRegistrations(LoginLimiter& limiter, RouteHandler handler);
 
 } // namespace usersvc::http

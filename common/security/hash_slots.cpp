@@ -4,21 +4,37 @@
 
 namespace usersvc {
 
-HashSlots::HashSlots(unsigned slots) : slots_(std::max(1u, slots)), free_(slots_) {}
+HashSlots::HashSlots(unsigned slots)
+    : slots_(std::max(1u, slots)), free_(slots_), newAccountSlots_(std::max(1u, slots_ / 2)) {}
 
-bool HashSlots::acquire(std::chrono::milliseconds timeout) {
+bool HashSlots::mayTake(HashPriority priority) const {
+    return free_ > 0 && (priority == HashPriority::SignIn || newAccountHeld_ < newAccountSlots_);
+}
+
+std::size_t HashSlots::waitersAhead(HashPriority priority) const {
+    // A sign-in waits only behind sign-ins; a new account behind everyone.
+    std::size_t n = 0;
+    for (const auto& waiter : queue_)
+        n += !waiter.granted && (priority == HashPriority::NewAccount || waiter.priority == HashPriority::SignIn);
+    return n;
+}
+
+bool HashSlots::acquire(std::chrono::milliseconds timeout, HashPriority priority) {
     auto start = std::chrono::steady_clock::now();
     std::unique_lock lock(mutex_);
-    if (free_ > 0 && queue_.empty()) {
+    std::size_t ahead = waitersAhead(priority);
+    if (mayTake(priority) && ahead == 0) {
         --free_;
+        if (priority == HashPriority::NewAccount) ++newAccountHeld_;
         recordWait(0);
         return true;
     }
-    // Served `slots_` at a time, the callers ahead and this one need about this
-    // many average holds (one more than exact, for the holds under way).
+    // Served `slots_` (new accounts: `newAccountSlots_`) at a time, the callers
+    // ahead and this one need about this many average holds (one more than
+    // exact, for the holds under way).
     if (averageHoldSeconds_ > 0) {
-        double ahead = static_cast<double>(queue_.size());
-        double predicted = (ahead / slots_ + 1) * averageHoldSeconds_;
+        unsigned servers = priority == HashPriority::SignIn ? slots_ : newAccountSlots_;
+        double predicted = (static_cast<double>(ahead) / servers + 1) * averageHoldSeconds_;
         if (predicted > std::chrono::duration<double>(timeout).count()) {
             ++stats_.timeouts;
             return false;
@@ -26,6 +42,7 @@ bool HashSlots::acquire(std::chrono::milliseconds timeout) {
     }
     auto me = queue_.emplace(queue_.end());
     me->answerBy = start + timeout;
+    me->priority = priority;
     // Woken when granted, when release() finds it too late, or at its last
     // useful moment, which moves earlier when holds slow down.
     while (!me->granted) {
@@ -43,27 +60,36 @@ bool HashSlots::acquire(std::chrono::milliseconds timeout) {
     return true;
 }
 
-void HashSlots::release(double heldSeconds) {
+void HashSlots::release(double heldSeconds, HashPriority priority) {
     std::lock_guard lock(mutex_);
+    if (priority == HashPriority::NewAccount) --newAccountHeld_;
     if (heldSeconds > 0) {
         averageHoldSeconds_ = averageHoldSeconds_ == 0 ? heldSeconds : 0.8 * averageHoldSeconds_ + 0.2 * heldSeconds;
         recentHoldSeconds_[nextHold_] = heldSeconds;
         nextHold_ = (nextHold_ + 1) % recentHoldSeconds_.size();
         slowestHoldSeconds_ = *std::max_element(recentHoldSeconds_.begin(), recentHoldSeconds_.end());
     }
-    // The slot passes straight to the longest waiter not yet granted one, so no
-    // later arrival can take it first; a waiter it would reach too late gives up.
+    // The slot passes straight to the longest waiter not yet granted one (a
+    // sign-in before any new account), so no later arrival can take it first.
+    ++free_;
     auto now = std::chrono::steady_clock::now();
+    if (!grantNext(HashPriority::SignIn, now) && mayTake(HashPriority::NewAccount))
+        grantNext(HashPriority::NewAccount, now);
+}
+
+bool HashSlots::grantNext(HashPriority priority, std::chrono::steady_clock::time_point now) {
     for (auto& waiter : queue_) {
-        if (waiter.granted) continue;
+        if (waiter.granted || waiter.priority != priority) continue;
         if (now < lastUsefulGrant(waiter)) {
             waiter.granted = true;
+            --free_;
+            if (priority == HashPriority::NewAccount) ++newAccountHeld_;
             waiter.wake.notify_one();
-            return;
+            return true;
         }
-        waiter.wake.notify_one();
+        waiter.wake.notify_one(); // too late for it: it gives up
     }
-    ++free_;
+    return false;
 }
 
 std::chrono::steady_clock::time_point HashSlots::lastUsefulGrant(const Waiter& waiter) const {

@@ -19,15 +19,16 @@ PasswordHasher::PasswordHasher(int cost, unsigned maxConcurrent, std::chrono::mi
     slots_ = std::make_unique<HashSlots>(std::min(maxConcurrent, 1024u));
 }
 
-PasswordHasher::Turn::Turn(PasswordHasher& hasher) : hasher_(hasher) {
+PasswordHasher::Turn::Turn(PasswordHasher& hasher, HashPriority priority) : hasher_(hasher), priority_(priority) {
     // The slot first: a wait that times out has done nothing yet.
-    if (!hasher_.slots_->acquire(hasher_.queueTimeout_))
+    if (!hasher_.slots_->acquire(hasher_.queueTimeout_, priority_))
         throw Error(Code::Unavailable, "Too many password checks are waiting; try again in a moment");
     start_ = std::chrono::steady_clock::now();
 }
 
 PasswordHasher::Turn::~Turn() {
-    hasher_.slots_->release(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    hasher_.slots_->release(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(), priority_);
 }
 
 std::string PasswordHasher::Turn::hash(std::string_view password) {
@@ -53,8 +54,8 @@ void PasswordHasher::Turn::verifyDummy(std::string_view password) {
     hasher_.checkAtCost(password, hasher_.cost_);
 }
 
-std::string PasswordHasher::hash(std::string_view password) {
-    return takeTurn().hash(password);
+std::string PasswordHasher::hash(std::string_view password, HashPriority priority) {
+    return takeTurn(priority).hash(password);
 }
 
 bool PasswordHasher::verify(std::string_view password, std::string_view storedHash) {

@@ -40,16 +40,18 @@ public:
 
     private:
         friend class PasswordHasher;
-        explicit Turn(PasswordHasher& hasher);
+        Turn(PasswordHasher& hasher, HashPriority priority);
         PasswordHasher& hasher_;
+        HashPriority priority_;
         std::chrono::steady_clock::time_point start_;
     };
-    Turn takeTurn() { return Turn(*this); }
+    Turn takeTurn(HashPriority priority = HashPriority::SignIn) { return Turn(*this, priority); }
 
     // The shorthands below take a turn of their own for one operation.
 
-    // A new "$2b$<cost>$..." hash with a fresh salt from the OS.
-    std::string hash(std::string_view password);
+    // A new "$2b$<cost>$..." hash with a fresh salt from the OS. New accounts
+    // (registration, import) wait behind sign-ins (hash_slots.hpp).
+    std::string hash(std::string_view password, HashPriority priority = HashPriority::SignIn);
 
     // True when `password` matches `storedHash` ($2a$, $2b$ or $2y$). A malformed
     // hash verifies as false. A false answer takes at least as long as a check at

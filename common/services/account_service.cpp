@@ -51,7 +51,7 @@ User AccountService::registerUser(RegistrationInput& in) {
     if (store_.findUserByEmail(user.email)) taken.push_back("email");
     if (!taken.empty()) throw takenError(taken);
 
-    user.passwordHash = hasher_.hash(in.password);
+    user.passwordHash = hasher_.hash(in.password, HashPriority::NewAccount);
     user.id = newObjectId();
     user.createdAtMs = user.updatedAtMs = nowMs();
     if (in.avatar) user.avatar = in.avatar->reference();

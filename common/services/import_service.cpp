@@ -149,7 +149,8 @@ ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& o
         std::atomic<std::size_t> nextIndex{0};
         auto worker = [&] {
             for (std::size_t i; (i = nextIndex++) < batch.size();)
-                if (!batch[i].clearPassword.empty()) batch[i].user.passwordHash = hasher_.hash(batch[i].clearPassword);
+                if (!batch[i].clearPassword.empty())
+                    batch[i].user.passwordHash = hasher_.hash(batch[i].clearPassword, HashPriority::NewAccount);
         };
         std::vector<std::thread> workers;
         bool anyClear = std::any_of(batch.begin(), batch.end(), [](const auto& r) { return !r.clearPassword.empty(); });

@@ -147,7 +147,8 @@ RegistrationInput readRegistration(Exchange& ex, RouteContext& ctx) {
 }
 
 void registerUserRoutes(Router& router, RouteContext& ctx) {
-    router.add("POST", kUsers + "/register", limitConflicts(ctx.loginLimiter, bindRoute(ctx, registerUser)));
+    router.add("POST", kUsers + "/register",
+        limitRegistrations(ctx.loginLimiter, limitConflicts(ctx.loginLimiter, bindRoute(ctx, registerUser))));
     // Both set the session cookies: no cross-site form may call them.
     auto loginRoute = refuseCrossSiteForms(
         ctx.cors, ctx.publicUrl, limitFailedLogins(ctx.loginLimiter, &ctx.metrics, bindRoute(ctx, login)));

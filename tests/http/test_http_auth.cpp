@@ -6,6 +6,9 @@
 #include "security/token.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include <atomic>
+#include <thread>
+
 using namespace usersvc;
 using namespace usersvc::test;
 
@@ -174,6 +177,34 @@ TEST_CASE("failed logins are rate limited per identifier, with Retry-After") {
     CHECK(parseJson(limited->body)["success"] == false);
     // Other identifiers are not affected.
     CHECK(client.Post(kUsers + "/login", R"({"username":"someone","password":"password123"})", kJson)->status == 401);
+}
+
+TEST_CASE("30 simultaneous logins with the right password for one account all succeed") {
+    // Issue 21: each attempt is counted before its check, so attempts beyond the
+    // failure budget (10) were 429 while the first ones were still in flight. A
+    // CI suite whose parallel workers log in as one seeded user hit this.
+    TempDir dir;
+    TestServer server(dir.path());
+    auto client = server.client();
+    registerJohn(client);
+    std::atomic<int> ok{0}, limited{0};
+    std::vector<std::thread> workers;
+    for (int i = 0; i < 30; ++i)
+        workers.emplace_back([&] {
+            auto c = server.client();
+            auto res = c.Post(kUsers + "/login", R"({"username":"john_doe","password":"password123"})", kJson);
+            if (res && res->status == 200) ++ok;
+            if (res && res->status == 429) ++limited;
+        });
+    for (auto& t : workers)
+        t.join();
+    CHECK(ok == 30);
+    CHECK(limited == 0);
+    // Wrong passwords still meet the limit: the budget is for failures.
+    for (int i = 0; i < 10; ++i)
+        CHECK(client.Post(kUsers + "/login", R"({"username":"john_doe","password":"wrong-password"})", kJson)->status ==
+              401);
+    CHECK(client.Post(kUsers + "/login", R"({"username":"john_doe","password":"password123"})", kJson)->status == 429);
 }
 
 TEST_CASE("login refuses a password longer than registration allows: 400, not a silent cut at 72 bytes") {

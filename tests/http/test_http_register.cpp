@@ -219,3 +219,31 @@ TEST_CASE("malformed UTF-8 in urlencoded, multipart and login input is a 400 tha
     CHECK(multipart->status == 400);
     CHECK(userCount(server) == 0);
 }
+
+TEST_CASE("registrations are limited per client address; input refused before hashing does not count") {
+    // Issue 21: registration had no limit of its own.
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.loginLimits.registrationsPerAddress = 3;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    auto reg = [&](const std::string& name, const std::string& password) {
+        auto res = client.Post("/api/v1/users/register",
+            nlohmann::json{{"username", name}, {"email", name + "@x.io"}, {"password", password}}.dump(),
+            "application/json");
+        REQUIRE(res);
+        return *res;
+    };
+    CHECK(reg("limited_a", "password123").status == 201);
+    CHECK(reg("limited_b", "short").status == 400); // refused before any hash: not counted
+    CHECK(reg("limited_c", "password123").status == 201);
+    CHECK(reg("limited_a", "password123").status == 409); // hashed, then taken: counted
+    auto limited = reg("limited_d", "password123");
+    CHECK(limited.status == 429);
+    CHECK(std::stoi(limited.get_header_value("Retry-After")) > 0);
+    CHECK(parseJson(limited.body)["message"] == "Too many registrations from this address; try again later");
+    // Logins from the same address are not affected.
+    CHECK(
+        client.Post("/api/v1/users/login", R"({"username":"limited_a","password":"password123"})", "application/json")
+            ->status == 200);
+}

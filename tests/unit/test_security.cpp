@@ -307,3 +307,40 @@ TEST_CASE("a waiter made too late by slower holds is passed over, and the slot g
     CHECK(std::chrono::steady_clock::now() - released < std::chrono::milliseconds(200)); // told at once
     CHECK(slots.acquire(std::chrono::milliseconds(0))); // the slot went back, not to the one too late
 }
+
+TEST_CASE("hashes for new accounts hold at most half the bcrypt slots and wait behind sign-ins") {
+    // Issue 21: a registration flood from one address starved logins.
+    HashSlots slots(2);
+    REQUIRE(slots.acquire(std::chrono::seconds(1), HashPriority::NewAccount));
+    // A slot is free, but a second new account would hold both: it waits.
+    CHECK_FALSE(slots.acquire(std::chrono::milliseconds(50), HashPriority::NewAccount));
+    REQUIRE(slots.acquire(std::chrono::milliseconds(0), HashPriority::SignIn)); // a sign-in takes it at once
+    // Both slots held; a new account queues first, a sign-in after it.
+    std::mutex mutex;
+    std::vector<std::string> order;
+    std::thread newAccount([&] {
+        REQUIRE(slots.acquire(std::chrono::seconds(5), HashPriority::NewAccount));
+        std::lock_guard lock(mutex);
+        order.push_back("new account");
+    });
+    while (slots.waiting() < 1)
+        std::this_thread::yield();
+    std::thread signIn([&] {
+        REQUIRE(slots.acquire(std::chrono::seconds(5), HashPriority::SignIn));
+        std::lock_guard lock(mutex);
+        order.push_back("sign-in");
+    });
+    while (slots.waiting() < 2)
+        std::this_thread::yield();
+    slots.release(0, HashPriority::SignIn); // the freed slot goes to the sign-in, though it came later
+    signIn.join();
+    {
+        std::lock_guard lock(mutex);
+        CHECK(order == std::vector<std::string>{"sign-in"});
+    }
+    slots.release(0, HashPriority::SignIn);     // free, but new accounts still hold their share
+    slots.release(0, HashPriority::NewAccount); // now the waiting new account gets one
+    newAccount.join();
+    CHECK(order == std::vector<std::string>{"sign-in", "new account"});
+    slots.release(0, HashPriority::NewAccount);
+}
