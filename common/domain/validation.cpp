@@ -1,5 +1,7 @@
 #include "domain/validation.hpp"
 
+#include "domain/ids.hpp"
+
 #include <algorithm>
 
 namespace usersvc {
@@ -72,6 +74,10 @@ std::string checkUsername(std::string_view raw, std::vector<FieldError>& errors)
                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
                })) {
         errors.push_back({"username", "Username may contain only letters, digits, '_', '.' and '-'"});
+    } else if (isObjectId(name)) {
+        // The console and the CLI take an _id or a username: a name shaped like
+        // an _id could pose as another user's (issue 21).
+        errors.push_back({"username", "Username cannot be 24 hexadecimal characters (the shape of a user _id)"});
     }
     return name;
 }

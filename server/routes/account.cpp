@@ -81,7 +81,10 @@ void registerAccountRoutes(Router& router, RouteContext& ctx) {
         router.add("PATCH", kUsers + path, profile);
     for (const char* path : {"/updateAvatar", "/avatar", "/update-avatar"})
         router.add("PATCH", kUsers + path, avatar);
-    for (const char* path : {"/updateCoverImg", "/cover-image", "/update-cover-image", "/coverImage"})
+    // Literal segments match case-insensitively, so /update-coverimage also answers
+    // /update-coverImage and /update-coverImg /update-coverimg.
+    for (const char* path : {"/updateCoverImg", "/cover-image", "/update-cover-image", "/coverImage",
+             "/update-coverImg", "/update-coverimage", "/update-cover"})
         router.add("PATCH", kUsers + path, cover);
 }
 

@@ -51,6 +51,8 @@ nlohmann::ordered_json channelJson(const ChannelProfile& c, const std::string& v
     json["SubscribedToCount"] = c.subscribedToCount;
     json["channelsSubscribedToCount"] = c.subscribedToCount;
     json["isSubscribed"] = c.isSubscribed;
+    // Front ends show "Join Date" from it (chai-backend's aggregation returns the whole user).
+    json["createdAt"] = isoTimestamp(c.user.createdAtMs);
     return json;
 }
 

@@ -220,7 +220,7 @@ TEST_CASE("malformed UTF-8 in urlencoded, multipart and login input is a 400 tha
     CHECK(userCount(server) == 0);
 }
 
-TEST_CASE("registrations are limited per client address; input refused before hashing does not count") {
+TEST_CASE("registrations are limited per client address, and input refused before hashing does not count") {
     // Issue 21: registration had no limit of its own.
     TempDir dir;
     http::ServerSettings settings;

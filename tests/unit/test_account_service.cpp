@@ -226,3 +226,31 @@ TEST_CASE("refresh tokens rotate, a stale one revokes the session") {
     CHECK(session->refreshHash.find(third.refreshToken) == std::string::npos);
     CHECK(session->replaySealed.find(third.refreshToken) == std::string::npos);
 }
+
+TEST_CASE("a username of 24 hexadecimal characters is refused, and a lookup that could name two users says so") {
+    // Issue 21: a name shaped like another user's _id made the console and the
+    // CLI act on that user (deleting the attacker's account deleted the victim).
+    test::TempDir dir;
+    Core core(test::testCoreSettings(dir.path()));
+    auto& accounts = core.accounts();
+    auto victimInput = input("victim", "victim@x.io");
+    auto victim = accounts.registerUser(victimInput);
+    auto idShaped = input(victim.id, "attacker@x.io");
+    CHECK(codeOf([&] { accounts.registerUser(idShaped); }) == Code::Invalid);
+    auto upper = input("ABCDEF0123456789ABCDEF01", "upper@x.io"); // lowercased, then the same shape
+    CHECK(codeOf([&] { accounts.registerUser(upper); }) == Code::Invalid);
+    auto attackerInput = input("attacker", "attacker@x.io");
+    auto attacker = accounts.registerUser(attackerInput);
+    ProfileInput rename;
+    rename.username = victim.id;
+    CHECK(codeOf([&] { accounts.updateProfile(attacker.id, rename); }) == Code::Invalid);
+    CHECK(accounts.findUser("attacker").username == "attacker");
+    // A store from before the rule may hold such a name: the id is then ambiguous.
+    auto old = test::sampleUser(victim.id);
+    old.email = "old@x.io";
+    SqliteStore store(dir.path() / "usersvc.db");
+    test::insertUser(store, old);
+    CHECK(codeOf([&] { accounts.deleteUser(victim.id); }) == Code::Invalid);
+    CHECK(accounts.findUser("victim@x.io").id == victim.id); // nobody was deleted
+    CHECK(accounts.findUser("old@x.io").id == old.id);
+}
