@@ -45,13 +45,18 @@ bool looksLikeJwt(std::string_view value) {
     return segment == 2;
 }
 
-std::string accessTokenOf(const httplib::Request& req) {
+PresentedToken presentedToken(const httplib::Request& req) {
     std::string header = req.get_header_value("Authorization");
     if (header.size() > 7 && toLower(header.substr(0, 7)) == "bearer ") {
         std::string token = trim(header.substr(7));
-        if (looksLikeJwt(token)) return token;
+        if (looksLikeJwt(token)) return {token, false};
     }
-    return cookieValue(req, "accessToken").value_or("");
+    auto cookie = cookieValue(req, "accessToken");
+    return {cookie.value_or(""), cookie.has_value()};
+}
+
+std::string accessTokenOf(const httplib::Request& req) {
+    return presentedToken(req).value;
 }
 
 AuthContext requireAuth(const httplib::Request& req, AccountService& accounts) {
@@ -60,8 +65,21 @@ AuthContext requireAuth(const httplib::Request& req, AccountService& accounts) {
     return accounts.authenticate(token);
 }
 
-RouteHandler authed(AccountService& accounts, AuthedHandler handler) {
-    return [&accounts, handler = std::move(handler)](Exchange& ex) {
+namespace {
+bool isWrite(const std::string& method) {
+    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+} // namespace
+
+RouteHandler authed(
+    AccountService& accounts, const CorsPolicy& cors, const std::string& publicUrl, AuthedHandler handler) {
+    return [&accounts, &cors, &publicUrl, handler = std::move(handler)](Exchange& ex) {
+        auto token = presentedToken(ex.req);
+        if (token.fromCookie && !token.value.empty() && isWrite(ex.req.method) &&
+            fromAnotherOrigin(ex.req, cors, publicUrl))
+            throw Error(Code::Forbidden, "A write from another site or origin cannot use the session cookie; send "
+                                         "the access token as a Bearer header, or list the front end's origin with "
+                                         "--cors-origin");
         auto auth = requireAuth(ex.req, accounts);
         ex.state.userId = auth.user.id;
         handler(ex, auth);

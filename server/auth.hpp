@@ -1,5 +1,6 @@
 #pragma once
 // Where tokens travel over HTTP: the Authorization header and the session cookies.
+#include "cors.hpp"
 #include "router.hpp"
 #include "services/account_service.hpp"
 
@@ -28,13 +29,25 @@ bool looksLikeJwt(std::string_view value);
 // in the header still wins, so an expired or forged one is refused.
 std::string accessTokenOf(const httplib::Request& req);
 
+// The same, and whether it came from the cookie.
+struct PresentedToken {
+    std::string value;
+    bool fromCookie = false;
+};
+PresentedToken presentedToken(const httplib::Request& req);
+
 // The caller's user and session; throws Error{Unauthenticated} (401).
 AuthContext requireAuth(const httplib::Request& req, AccountService& accounts);
 
 // Authentication bound in the route table: the handler runs only for a caller
-// with a live session, and gets it.
+// with a live session, and gets it. A write (POST, PUT, PATCH, DELETE) that
+// only the accessToken cookie authenticates is refused with 403 when it comes
+// from another origin (fromAnotherOrigin): a browser attaches the cookie to a
+// form or fetch another page makes (CSRF). A Bearer token is never attached by
+// a browser on its own, so a request that carries one passes from anywhere.
 using AuthedHandler = std::function<void(Exchange&, const AuthContext&)>;
-RouteHandler authed(AccountService& accounts, AuthedHandler handler);
+RouteHandler authed(
+    AccountService& accounts, const CorsPolicy& cors, const std::string& publicUrl, AuthedHandler handler);
 
 void setSessionCookies(httplib::Response& res, const IssuedSession& session, const CookiePolicy& policy);
 void clearSessionCookies(httplib::Response& res, const CookiePolicy& policy);

@@ -56,6 +56,14 @@ RouteHandler refuseCrossSiteForms(const CorsPolicy& cors, const std::string& pub
     };
 }
 
+bool fromAnotherOrigin(const httplib::Request& req, const CorsPolicy& cors, const std::string& publicUrl) {
+    std::string origin = req.get_header_value("Origin");
+    if (cors.listed(origin)) return false;
+    std::string site = toLower(trim(req.get_header_value("Sec-Fetch-Site")));
+    if (!site.empty()) return site == "cross-site" || site == "same-site";
+    return !origin.empty() && !sameOrigin(req, origin, publicUrl);
+}
+
 void CorsPolicy::decorate(const httplib::Request& req, httplib::Response& res) const {
     std::string origin = req.get_header_value("Origin");
     if (!listed(origin)) return;

@@ -37,4 +37,12 @@ private:
 // that CORS refuses) are not affected.
 RouteHandler refuseCrossSiteForms(const CorsPolicy& cors, const std::string& publicUrl, RouteHandler handler);
 
+// API.md, "Cookies and cross-site writes": true when the browser says this
+// request comes from another site or another origin of this site, and that
+// origin is not a --cors-origin. Fetch Metadata first (`Sec-Fetch-Site:
+// cross-site` or `same-site`; `same-origin`, which includes a front end behind
+// its dev server's proxy, and `none` pass), else an Origin that is neither
+// this server's own (its public URL, or the Host it was reached at) nor listed.
+bool fromAnotherOrigin(const httplib::Request& req, const CorsPolicy& cors, const std::string& publicUrl);
+
 } // namespace usersvc::http

@@ -86,8 +86,8 @@ RouteHandler bindRoute(RouteContext& ctx, ContextHandler handler) {
 }
 
 RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
-    return authed(
-        ctx.core.accounts(), [handler, &ctx](Exchange& ex, const AuthContext& auth) { handler(ex, ctx, auth); });
+    return authed(ctx.core.accounts(), ctx.cors, ctx.publicUrl,
+        [handler, &ctx](Exchange& ex, const AuthContext& auth) { handler(ex, ctx, auth); });
 }
 
 HttpServer::HttpServer(Core& core, ServerSettings settings)

@@ -295,3 +295,69 @@ TEST_CASE("a form posted from another site cannot sign a browser in (login CSRF)
     CHECK(post({{"Origin", "https://evil.example"}}, R"({"username":"attacker","password":"password123"})", kJson)
               .status == 200);
 }
+
+TEST_CASE("a write authenticated only by the cookie is refused from another site or origin (CSRF)") {
+    // Issue 21: a page on another site (--cookie-samesite none) or another port
+    // of the same site made a signed-in browser subscribe, plant watch history
+    // and log out everywhere. API.md, "Cookies and cross-site writes".
+    TempDir dir;
+    http::ServerSettings settings;
+    settings.corsOrigins = {"http://localhost:5173"};
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    auto viewer = signUp(client, "viewer");
+    auto channel = signUp(client, "channel");
+    auto login = postLogin(client, {{"username", "viewer"}, {"password", "password123"}});
+    std::string cookie;
+    for (const auto& c : setCookiesOf(login))
+        if (c.rfind("accessToken=", 0) == 0) cookie = c.substr(0, c.find(';'));
+    REQUIRE(!cookie.empty());
+    const std::string own = server.baseUrl();
+    struct Case {
+        std::string name;
+        httplib::Headers headers;
+        int status;
+    };
+    const std::vector<Case> cases = {
+        {"Sec-Fetch-Site cross-site", {{"Cookie", cookie}, {"Sec-Fetch-Site", "cross-site"}}, 403},
+        {"Sec-Fetch-Site same-site (another port)",
+            {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "http://127.0.0.1:1"}}, 403},
+        {"no Fetch Metadata, a foreign Origin", {{"Cookie", cookie}, {"Origin", "https://evil.example"}}, 403},
+        {"no Fetch Metadata, Origin null", {{"Cookie", cookie}, {"Origin", "null"}}, 403},
+        {"Bearer undefined beside the cookie, cross-site",
+            {{"Cookie", cookie}, {"Authorization", "Bearer undefined"}, {"Sec-Fetch-Site", "cross-site"}}, 403},
+        {"Sec-Fetch-Site same-origin", {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-origin"}}, 200},
+        {"Sec-Fetch-Site none (typed by the user)", {{"Cookie", cookie}, {"Sec-Fetch-Site", "none"}}, 200},
+        {"the server's own Origin", {{"Cookie", cookie}, {"Origin", own}}, 200},
+        {"a --cors-origin, same-site",
+            {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "http://localhost:5173"}}, 200},
+        {"a Bearer token, cross-site",
+            {{"Authorization", "Bearer " + viewer.token}, {"Sec-Fetch-Site", "cross-site"},
+                {"Origin", "https://evil.example"}},
+            200},
+        {"no Origin and no Fetch Metadata (curl, apps)", {{"Cookie", cookie}}, 200},
+    };
+    int subscribedBy200 = 0;
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        auto res = client.Post("/api/v1/subscriptions/c/" + channel.id, c.headers, "", "application/json");
+        REQUIRE(res);
+        CHECK(res->status == c.status);
+        if (res->status == 403)
+            CHECK(parseJson(res->body)["message"].get<std::string>().find("--cors-origin") != std::string::npos);
+        if (res->status == 200) ++subscribedBy200;
+    }
+    // Each 200 toggled the subscription; no 403 did.
+    auto subs = client.Get("/api/v1/subscriptions/u/" + viewer.id, bearer(viewer.token));
+    REQUIRE(subs);
+    CHECK(parseJson(subs->body)["data"].size() == static_cast<std::size_t>(subscribedBy200 % 2));
+    // Planting history and logging out everywhere are refused alike; reads are not.
+    const httplib::Headers forged = {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-site"}};
+    CHECK(client.Post("/api/v1/users/watch-History", forged, R"({"videoId":"planted"})", "application/json")->status ==
+          403);
+    CHECK(client.Post("/api/v1/users/logout?scope=global", forged, "", "application/json")->status == 403);
+    CHECK(client.Get("/api/v1/users/current-user", forged)->status == 200);
+    CHECK(client.Get("/api/v1/users/current-user", bearer(viewer.token))->status == 200);
+    auto history = client.Get("/api/v1/users/watch-History", bearer(viewer.token));
+    CHECK(history->body.find("planted") == std::string::npos);
+}
