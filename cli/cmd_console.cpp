@@ -2,7 +2,9 @@
 // `activity` (recent requests, lockouts) and `unlock KEY`. The server keeps
 // them in its memory (or, on PostgreSQL, its lockouts in the database), so
 // these ask it over its admin API with the console token, as the console does.
+#include "client_address.hpp"
 #include "commands.hpp"
+#include "env_file.hpp"
 #include "output.hpp"
 
 #include <httplib.h>
@@ -39,11 +41,30 @@ void addServerOptions(CLI::App& cmd, ServerArgs& args) {
     cmd.add_option("--console-token", args.token, "The server's console token")->envname("USERSVC_CONSOLE_TOKEN");
 }
 
+// The host of an http(s) URL ("" when it has none), brackets of IPv6 removed.
+std::string hostOf(const std::string& url) {
+    auto start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    auto end = url.find_first_of("/?#", start);
+    std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+    if (!authority.empty() && authority[0] == '[') return authority.substr(1, authority.find(']') - 1);
+    return authority.substr(0, authority.find(':'));
+}
+
 // Sends one admin request; the envelope's data, or the server's answer as an Error.
 nlohmann::ordered_json adminCall(const ServerArgs& args, const std::string& method, const std::string& path) {
     if (args.token.empty())
         throw Error(Code::Invalid, "needs the console token the server uses: USERSVC_CONSOLE_TOKEN or --console-token "
                                    "(serve prints it on stderr at start)");
+    // A checked-out repository's .env must not send the token to a host of its
+    // choosing: a server named there is believed on this machine only.
+    const char* fromEnv = std::getenv("USERSVC_SERVER_URL");
+    if (setByEnvFile("USERSVC_SERVER_URL") && fromEnv && args.server == fromEnv &&
+        !http::isLoopbackHost(hostOf(args.server)))
+        throw Error(Code::Invalid, "USERSVC_SERVER_URL in the .env file names another machine (" + hostOf(args.server) +
+                                       "); the console token goes there only with --server or USERSVC_SERVER_URL "
+                                       "set in the environment");
     std::string base = args.server;
     if (base.empty()) {
         const char* port = std::getenv("USERSVC_PORT");
@@ -84,17 +105,18 @@ void addConsoleCommands(CLI::App& app, GlobalOptions& g) {
             std::string who =
                 l.contains("user") ? l["user"]["username"].get<std::string>() : l["subject"].get<std::string>();
             if (g.quiet)
-                std::cout << l["key"].get<std::string>() << '\n';
+                std::cout << printable(l["key"].get<std::string>()) << '\n';
             else
-                std::cout << "locked out: " << l["kind"].get<std::string>() << " " << who << ", "
+                std::cout << "locked out: " << l["kind"].get<std::string>() << " " << printable(who) << ", "
                           << l["failures"].get<int>() << " failures, " << l["retryAfter"].get<long long>()
-                          << " s left (usersvc unlock '" << l["key"].get<std::string>() << "')\n";
+                          << " s left (usersvc unlock '" << printable(l["key"].get<std::string>()) << "')\n";
         }
         if (g.quiet) return;
         for (const auto& r : data["requests"])
-            std::cout << r["at"].get<std::string>() << "  " << r["method"].get<std::string>() << " "
-                      << r["path"].get<std::string>() << "  " << r["status"].get<int>() << "  " << r["ms"].dump()
-                      << " ms" << (r["userId"].is_null() ? "" : "  " + r["userId"].get<std::string>()) << '\n';
+            std::cout << r["at"].get<std::string>() << "  " << printable(r["method"].get<std::string>()) << " "
+                      << printable(r["path"].get<std::string>()) << "  " << r["status"].get<int>() << "  "
+                      << r["ms"].dump() << " ms" << (r["userId"].is_null() ? "" : "  " + r["userId"].get<std::string>())
+                      << '\n';
     });
 
     auto unlockArgs = std::make_shared<ServerArgs>();

@@ -2,6 +2,7 @@
 #include "domain/error.hpp"
 #include "http_server.hpp"
 #include "output.hpp"
+#include "security/secret.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -110,6 +111,7 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         bool noAccessLog = false;
         bool noConsole = false;
         std::string seed;
+        std::string consoleTokenFile;
     };
     auto args = std::make_shared<Args>();
     auto& s = args->server;
@@ -148,8 +150,11 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
     cmd->add_flag("--no-console", args->noConsole, "Do not serve the developer console at /_/ and its API")
         ->envname("USERSVC_NO_CONSOLE");
     cmd->add_option("--console-token", s.consoleToken,
-           "The console's token (default: a fresh 256-bit one per start, printed on stderr)")
+           "The console's token (default: a fresh 256-bit one per start, printed on stderr); visible in ps, prefer "
+           "--console-token-file or USERSVC_CONSOLE_TOKEN")
         ->envname("USERSVC_CONSOLE_TOKEN");
+    cmd->add_option("--console-token-file", args->consoleTokenFile, "Read the console's token from FILE (mode 0600)")
+        ->envname("USERSVC_CONSOLE_TOKEN_FILE");
     cmd->add_option("--seed", args->seed, "Import this fixtures file at start when the store has no users")
         ->envname("USERSVC_SEED");
     cmd->add_flag("--insecure-cookies", s.insecureCookies, "Set cookies without Secure (plain-HTTP dev servers)")
@@ -179,7 +184,15 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
         args->server.logFormat = args->logFormat == "json" ? http::LogFormat::Json : http::LogFormat::Text;
         args->server.accessLog = !args->noAccessLog;
         args->server.console = !args->noConsole;
-        if (args->server.console && !args->server.consoleToken.empty() && args->server.consoleToken.size() < 32)
+        auto& consoleToken = args->server.consoleToken;
+        const char* tokenFromEnvironment = std::getenv("USERSVC_CONSOLE_TOKEN");
+        if (!consoleToken.empty() && (!tokenFromEnvironment || consoleToken != tokenFromEnvironment))
+            std::cerr << "warning: --console-token is visible to every local user in ps; prefer "
+                         "--console-token-file or USERSVC_CONSOLE_TOKEN\n";
+        if (!args->consoleTokenFile.empty()) consoleToken = readSecretFile(args->consoleTokenFile);
+        // The operator's own token is never echoed; a generated one is printed once, below.
+        bool operatorToken = !consoleToken.empty();
+        if (args->server.console && operatorToken && consoleToken.size() < 32)
             throw Error(Code::Invalid, "--console-token must be at least 32 characters");
         args->server.publicUrl = g.publicUrl;
 
@@ -204,10 +217,15 @@ void addServeCommand(CLI::App& app, GlobalOptions& g) {
             args->server.host.find(':') != std::string::npos ? "[" + args->server.host + "]" : args->server.host;
         http::logEvent("info", "", "listen backlog " + std::to_string(server.listenBacklog()));
         std::cout << "listening on http://" << host << ":" << port << std::endl;
-        // The one place the token is written: the developer's terminal.
-        if (!server.consoleToken().empty())
-            std::cerr << "console: http://" << host << ":" << port << "/_/#token=" << server.consoleToken()
-                      << std::endl;
+        // The console's address carries a one-time code, not the token: a browser
+        // keeps the address in its history, and the page trades the code for
+        // the token once. A generated token is written here once, for the
+        // sign-in box and `usersvc activity`; the operator's own, never.
+        if (std::string code = server.issueConsoleCode(); !code.empty()) {
+            std::cerr << "console: http://" << host << ":" << port << "/_/#code=" << code
+                      << " (opens once; then sign in with the console token)" << std::endl;
+            if (!operatorToken) std::cerr << "console token: " << server.consoleToken() << std::endl;
+        }
         serveUntilSignalled(server);
     });
 }

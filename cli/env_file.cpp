@@ -10,6 +10,17 @@ extern char** environ;
 
 namespace usersvc::cli {
 
+namespace {
+std::set<std::string>& keysFromEnvFile() {
+    static std::set<std::string> keys;
+    return keys;
+}
+} // namespace
+
+bool setByEnvFile(const std::string& key) {
+    return keysFromEnvFile().count(key) > 0;
+}
+
 void loadEnvFile(const std::string& path, bool required) {
     std::ifstream in(path);
     if (!in) {
@@ -31,6 +42,7 @@ void loadEnvFile(const std::string& path, bool required) {
             auto hash = value.find(" #");
             if (hash != std::string::npos) value = trim(value.substr(0, hash));
         }
+        if (!std::getenv(key.c_str())) keysFromEnvFile().insert(key);
         ::setenv(key.c_str(), value.c_str(), 0);
     }
 }

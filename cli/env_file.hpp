@@ -1,4 +1,5 @@
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,9 @@ namespace usersvc::cli {
 // environment, the environment over .env. A missing default file is fine; a
 // missing --env-file is an error (Error{Invalid}).
 void loadEnvFile(const std::string& path, bool required);
+
+// True when `key` holds the value a .env file gave it (the environment had none).
+bool setByEnvFile(const std::string& key);
 
 // Maps the Express backend's variable names to ours when ours are unset
 // (PORT, CORS_ORIGIN, ACCESS_TOKEN_SECRET, ACCESS_TOKEN_EXPIRY, REFRESH_TOKEN_EXPIRY)

@@ -97,8 +97,8 @@ HttpServer::HttpServer(Core& core, ServerSettings settings)
     setLogFormat(settings_.logFormat);
     // 256 bits from the OS for each start, unless the operator set one.
     if (settings_.console && settings_.consoleToken.empty()) settings_.consoleToken = hexEncode(randomBytes(32));
-    context_ = std::make_unique<RouteContext>(RouteContext{
-        core_, settings_, settings_.publicUrl, loginLimiter_, metrics_, cookiePolicyOf(settings_), cors_, recent_});
+    context_ = std::make_unique<RouteContext>(RouteContext{core_, settings_, settings_.publicUrl, loginLimiter_,
+        metrics_, cookiePolicyOf(settings_), cors_, recent_, consoleCode_});
     registerHealthRoutes(router_, *context_);
     registerUserRoutes(router_, *context_);
     registerAccountRoutes(router_, *context_);

@@ -11,6 +11,7 @@
 #include "metrics.hpp"
 #include "recent_requests.hpp"
 #include "router.hpp"
+#include "sign_in_code.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -66,6 +67,7 @@ struct RouteContext {
     CookiePolicy cookies; // from insecureCookies and cookieSameSite
     const CorsPolicy& cors;
     RecentRequests& recent;
+    SignInCode& consoleCode; // the console's one-time sign-in code
 };
 
 // Route-table binders the route files share: a handler with the context, and
@@ -96,6 +98,9 @@ public:
     const std::string& publicUrl() const { return context_->publicUrl; }
     // The console's token in effect (settings' or generated); "" with the console off.
     const std::string& consoleToken() const { return settings_.consoleToken; }
+    // A fresh one-time code that the console page trades for the token (any
+    // code before it stops working); "" with the console off.
+    std::string issueConsoleCode() { return settings_.console ? consoleCode_.issue() : ""; }
     const Router& router() const { return router_; }
 
 private:
@@ -113,6 +118,7 @@ private:
     int backlog_ = 0;                        // in effect after bind()
     Metrics metrics_;
     RecentRequests recent_;
+    SignInCode consoleCode_;
     std::unique_ptr<RouteContext> context_;
     Router router_;
     std::unique_ptr<ConnectionServer> server_;

@@ -4,14 +4,26 @@
 const TOKEN_KEY = "usersvcConsoleToken";
 const main = document.getElementById("main");
 
-// The token arrives in the URL fragment (never sent to the server), is kept
-// for this tab only, and travels in the Authorization header alone.
-function takeTokenFromUrl() {
-  const match = location.hash.match(/^#token=([0-9A-Za-z._~-]+)$/);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, match[1]);
-    history.replaceState(null, "", location.pathname + "#/users");
+// The address serve prints carries a one-time code in its fragment (never sent
+// to the server as part of a URL): the page trades it for the token once, so
+// the address the browser keeps in its history opens nothing. A #token=
+// address works too. The token is kept for this tab only and travels in the
+// Authorization header alone.
+async function takeTokenFromUrl() {
+  const code = location.hash.match(/^#code=([0-9a-f]+)$/);
+  const token = location.hash.match(/^#token=([0-9A-Za-z._~-]+)$/);
+  if (!code && !token) return;
+  history.replaceState(null, "", location.pathname + "#/users");
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token[1]);
+    return;
   }
+  const res = await fetch("/api/v1/admin/sign-in", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code[1] }),
+  });
+  const body = await res.json().catch(() => null);
+  if (res.ok && body) sessionStorage.setItem(TOKEN_KEY, body.data.token);
+  else sessionStorage.removeItem(TOKEN_KEY);
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -62,7 +74,7 @@ function signIn(message) {
   show(
     el("h1", {}, "Sign in to the console"),
     message ? notice(message, "error") : null,
-    el("p", { class: "muted" }, "usersvc serve prints the console token on stderr at start: console: http://…/_/#token=…"),
+    el("p", { class: "muted" }, "usersvc serve prints the console's address on stderr at start (console: http://…/_/#code=…, which opens once) and, unless you chose the token, the token itself"),
     el("form", { id: "sign-in", onsubmit: (e) => {
       e.preventDefault();
       sessionStorage.setItem(TOKEN_KEY, input.value.trim());
@@ -241,9 +253,8 @@ async function route() {
 
 // A console URL pasted into a tab that already shows the console changes only
 // the fragment: the token is taken on every change too.
-addEventListener("hashchange", () => {
-  takeTokenFromUrl();
+addEventListener("hashchange", async () => {
+  await takeTokenFromUrl();
   route();
 });
-takeTokenFromUrl();
-route();
+takeTokenFromUrl().then(route);

@@ -6,6 +6,7 @@
 #include "domain/clock.hpp"
 #include "domain/error.hpp"
 #include "domain/user_json.hpp"
+#include "domain/validation.hpp"
 #include "envelope.hpp"
 #include "form_input.hpp"
 #include "http_server.hpp"
@@ -29,18 +30,36 @@ std::string consoleKey(const std::string& address) {
     return "(console)@" + address;
 }
 
-void requireConsoleToken(Exchange& ex, RouteContext& ctx) {
+// A wrong token or sign-in code counts as a failed login of the console from
+// this address; past the limit, 429.
+void countWrongGuess(Exchange& ex, RouteContext& ctx) {
     const std::string& address = ex.state.clientAddress;
-    std::string header = ex.req.get_header_value("Authorization");
-    std::string presented = header.rfind("Bearer ", 0) == 0 ? header.substr(7) : "";
-    // Equal-length digests: the comparison takes the same time whatever was sent.
-    bool valid = !presented.empty() && constantTimeEquals(sha256(presented), sha256(ctx.settings.consoleToken));
-    if (valid) return;
     if (auto wait = ctx.loginLimiter.reserveAttempt(consoleKey(address), address); wait > 0) {
         ex.res.set_header("Retry-After", std::to_string(wait));
         throw Error(Code::RateLimited, "Too many wrong console tokens; try again later");
     }
+    ctx.loginLimiter.settleFailure(consoleKey(address), address); // counted, and no longer in flight
+}
+
+void requireConsoleToken(Exchange& ex, RouteContext& ctx) {
+    std::string header = ex.req.get_header_value("Authorization");
+    std::string presented = header.size() > 7 && toLower(header.substr(0, 7)) == "bearer " ? header.substr(7) : "";
+    // Equal-length digests: the comparison takes the same time whatever was sent.
+    bool valid = !presented.empty() && constantTimeEquals(sha256(presented), sha256(ctx.settings.consoleToken));
+    if (valid) return;
+    countWrongGuess(ex, ctx);
     throw Error(Code::Unauthenticated, presented.empty() ? "Console token required" : "Invalid console token");
+}
+
+// POST /sign-in {"code"}: the one-time code serve printed, traded once for the
+// token, so the address a browser keeps in its history opens nothing.
+void signIn(Exchange& ex, RouteContext& ctx) {
+    auto form = readForm(ex.body, textForm(ctx, {"code"}), ctx.core.media());
+    if (!ctx.consoleCode.redeem(form.value("code"))) {
+        countWrongGuess(ex, ctx);
+        throw Error(Code::Unauthenticated, "This sign-in code is wrong or was used already; sign in with the token");
+    }
+    sendData(ex.res, 200, "Signed in", {{"token", ctx.settings.consoleToken}});
 }
 
 RouteHandler bindAdmin(RouteContext& ctx, AdminHandler handler) {
@@ -215,6 +234,7 @@ void unlock(Exchange& ex, RouteContext& ctx) {
 } // namespace
 
 void registerAdminRoutes(Router& router, RouteContext& ctx) {
+    router.add("POST", kAdmin + "/sign-in", bindRoute(ctx, signIn));
     router.add("GET", kAdmin + "/users", bindAdmin(ctx, listUsers));
     router.add("POST", kAdmin + "/users", bindAdmin(ctx, createUser));
     router.add("GET", kAdmin + "/users/:userId", bindAdmin(ctx, showUser));

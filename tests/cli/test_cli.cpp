@@ -4,8 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
+#include <thread>
 
 using namespace usersvc::test;
 
@@ -469,4 +472,85 @@ TEST_CASE("bad option values are usage errors with one line on stderr") {
         CHECK(r.out.find("listening") == std::string::npos);
         expectOneErrorLine(r);
     }
+}
+
+namespace {
+// What a ChildServer wrote on stderr, once `needle` is there (at most 5 s).
+std::string stderrWith(const std::string& file, const std::string& needle) {
+    std::string text;
+    for (int i = 0; i < 100 && (text = readFile(file)).find(needle) == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return text;
+}
+} // namespace
+
+TEST_CASE(
+    "the console token: one the operator chose is never echoed, a file holds it, the printed address opens once") {
+    // Issue 21: the printed address carried the token into browser history, and
+    // --console-token was echoed and visible in ps without a warning.
+    TempDir dir;
+    Cli cli(dir);
+    const std::string token = "file-console-token-0123456789abcdef0123";
+    auto tokenFile = dir.path() / "console-token";
+    writeFile(tokenFile, token + "\n");
+    std::filesystem::permissions(tokenFile, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::string log = (dir.path() / "serve.log").string();
+    {
+        ChildServer server(kBinary, {"--data-dir", cli.dataDir(), "--console-token-file", tokenFile.string()}, 0, log);
+        std::string err = stderrWith(log, "console: ");
+        auto at = err.find("/_/#code=");
+        REQUIRE(at != std::string::npos);
+        std::string code = err.substr(at + 9, 32);
+        CHECK(err.find(token) == std::string::npos);
+        CHECK(err.find("console token:") == std::string::npos);
+        CHECK(err.find("warning: --console-token") == std::string::npos);
+        // The code is traded once for the token; then it opens nothing.
+        auto client = server.client();
+        auto first = client.Post("/api/v1/admin/sign-in", nlohmann::json{{"code", code}}.dump(), "application/json");
+        REQUIRE(first);
+        CHECK(first->status == 200);
+        CHECK(parseJson(first->body)["data"]["token"] == token);
+        auto second = client.Post("/api/v1/admin/sign-in", nlohmann::json{{"code", code}}.dump(), "application/json");
+        CHECK(second->status == 401);
+        // activity writes a request path's control characters escaped.
+        client.Get("/api/v1/%1b%5b2Jcleared");
+        std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+        auto activity = cli.run({"activity", "--server", base, "--console-token", token});
+        REQUIRE(activity.exitCode == 0);
+        CHECK(activity.out.find("/api/v1/\\x1b[2Jcleared") != std::string::npos);
+        CHECK(activity.out.find('\x1b') == std::string::npos);
+        // A .env may name this machine's server, not another host to send the token to.
+        std::string envFile = (dir.path() / "checked-out.env").string();
+        writeFile(envFile, "USERSVC_SERVER_URL=http://0.0.0.0:1\n");
+        auto redirected = runProcess({"/usr/bin/env", "-u", "USERSVC_SERVER_URL", kBinary, "--env-file", envFile,
+            "activity", "--console-token", token});
+        CHECK(redirected.exitCode == 2);
+        CHECK(redirected.err.find("names another machine (0.0.0.0)") != std::string::npos);
+        CHECK(redirected.err.find(token) == std::string::npos);
+        writeFile(envFile, "USERSVC_SERVER_URL=" + base + "\n");
+        CHECK(runProcess({"/usr/bin/env", "-u", "USERSVC_SERVER_URL", kBinary, "--env-file", envFile, "activity",
+                             "--console-token", token})
+                  .exitCode == 0);
+    }
+    // On the command line: a warning, and still no echo.
+    std::string flaggedLog = (dir.path() / "flagged.log").string();
+    {
+        ChildServer server(
+            kBinary, {"--data-dir", (dir.path() / "b").string(), "--console-token", token}, 0, flaggedLog);
+        std::string err = stderrWith(flaggedLog, "console: ");
+        CHECK(err.find("warning: --console-token is visible to every local user in ps") != std::string::npos);
+        CHECK(err.find(token) == std::string::npos);
+    }
+    // Generated: printed once, on its own line.
+    std::string generatedLog = (dir.path() / "generated.log").string();
+    {
+        ChildServer server(kBinary, {"--data-dir", (dir.path() / "c").string()}, 0, generatedLog);
+        std::string err = stderrWith(generatedLog, "console token: ");
+        CHECK(err.find("console token: ") != std::string::npos);
+    }
+    // A token file others may read is refused.
+    std::filesystem::permissions(tokenFile, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+    auto open = cli.run({"serve", "--port", "0", "--console-token-file", tokenFile.string()});
+    CHECK(open.exitCode == 2);
+    CHECK(open.err.find("chmod 600") != std::string::npos);
 }
