@@ -20,6 +20,9 @@ ImportReport runImport(Core& core, const std::string& source, OnConflict onConfl
     std::istream* in = &std::cin;
     std::uintmax_t total = 0;
     if (source != "-") {
+        // A directory opens as a stream that reads nothing: that would be "imported 0".
+        if (std::filesystem::is_directory(source))
+            throw Error(Code::Invalid, source + " is a directory; name a file of JSON lines or a JSON array");
         file.open(source, std::ios::binary);
         if (!file) throw Error(Code::Invalid, "cannot read " + source);
         std::error_code ec;

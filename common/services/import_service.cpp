@@ -87,7 +87,13 @@ std::string imageOf(const json& doc, const char* name, const char* alias, const 
 
 PendingRecord parseRecord(
     const std::string& text, std::size_t line, const ImportOptions& options, const MediaStore& media) {
-    json doc = json::parse(text, nullptr, false);
+    // No user record nests deeper than a few levels; a deeper one is refused
+    // before it costs a parse tree of its depth.
+    constexpr int kMaxDepth = 32;
+    bool tooDeep = false;
+    json doc = json::parse(
+        text, [&](int depth, json::parse_event_t, json&) { return !(tooDeep = tooDeep || depth > kMaxDepth); }, false);
+    if (tooDeep) throw Error(Code::Invalid, "a record nested deeper than " + std::to_string(kMaxDepth) + " levels");
     if (doc.is_discarded() || !doc.is_object()) throw Error(Code::Invalid, "not a JSON object");
     PendingRecord record;
     record.line = line;

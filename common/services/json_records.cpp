@@ -17,6 +17,8 @@ bool JsonRecordReader::next(std::string& text, std::size_t& line) {
     do {
         c = get();
         if (c < 0) return false;
+        // One array around the records; an array inside it is no record, but garbage.
+        if (c == '[' && openArrays_ > 0) break;
         if (c == '[') ++openArrays_;
         if (c == ']') --openArrays_;
     } while (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == '[' || c == ']');

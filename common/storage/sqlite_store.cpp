@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace usersvc {
@@ -31,6 +32,15 @@ void configureSqliteOnce() {
 SqliteStore::SqliteStore(std::filesystem::path dbFile, int busyTimeoutMs)
     : file_(std::move(dbFile)), busyTimeoutMs_(busyTimeoutMs) {
     configureSqliteOnce();
+    // SQLite takes an empty file for a new, empty database. A store file that
+    // exists and holds nothing means the operator's data is gone (a truncated
+    // copy, a full disk during a restore, a file created by another tool):
+    // serving it as a healthy empty store would hide that (issue 21).
+    struct stat existing {};
+    if (::stat(file_.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) && existing.st_size == 0)
+        throw Error(Code::Internal, "the store " + file_.string() +
+                                        " is an empty file (0 bytes): its data is missing; restore it from a backup "
+                                        "(usersvc restore), or delete the file to start an empty store");
     // Create the file 0600 ourselves; SQLite gives -wal and -shm the same mode.
     int fd = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) throw Error(Code::Internal, "cannot open the store " + file_.string() + ": " + std::strerror(errno));

@@ -430,3 +430,50 @@ TEST_CASE("serve refuses a damaged store at start with one line saying what to d
     CHECK(r.err.find("usersvc restore") != std::string::npos);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
+
+TEST_CASE("an empty store file is refused, not served as a healthy empty store") {
+    // Issue 21: a 0-byte usersvc.db (a truncated copy, a restore that ran out
+    // of disk) was opened as a new database and the healthcheck said ok.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    std::filesystem::create_directories(data);
+    writeFile(std::filesystem::path(data) / "usersvc.db", "");
+    for (const std::vector<std::string>& command :
+        {std::vector<std::string>{"serve", "--port", "0"}, std::vector<std::string>{"list-users"}}) {
+        std::vector<std::string> argv = {kBinary};
+        argv.insert(argv.end(), command.begin(), command.end());
+        argv.insert(argv.end(), {"--data-dir", data});
+        auto r = runProcess(argv);
+        CAPTURE(command[0]);
+        CHECK(r.exitCode == 1);
+        CHECK(r.out.find("listening") == std::string::npos);
+        CHECK(r.err.find("is an empty file (0 bytes)") != std::string::npos);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+    CHECK(std::filesystem::file_size(std::filesystem::path(data) / "usersvc.db") == 0); // left as found
+}
+
+TEST_CASE("import of a directory, of nested arrays or of a deeply nested record is exit 2 and stores nothing") {
+    // Issue 21: each of these was "imported 0" with exit 0.
+    TempDir dir;
+    std::string data = (dir.path() / "data").string();
+    auto directory = dir.path() / "a-directory";
+    std::filesystem::create_directories(directory);
+    auto arrays = dir.path() / "arrays.json";
+    writeFile(arrays, std::string(10000, '[') + std::string(10000, ']') + "\n");
+    auto deep = dir.path() / "deep.jsonl";
+    std::string record = R"({"username":"deep","email":"deep@x.io","password":"password123","x":)";
+    writeFile(deep, record + std::string(5000, '[') + std::string(5000, ']') + "}\n");
+    struct Case {
+        std::filesystem::path file;
+        std::string says;
+    };
+    for (const auto& c : std::vector<Case>{{directory, "is a directory"}, {arrays, "nested deeper than 32 levels"},
+             {deep, "nested deeper than 32 levels"}}) {
+        CAPTURE(c.file);
+        auto r = runProcess({kBinary, "import", c.file.string(), "--data-dir", data, "--bcrypt-cost", "4"});
+        CHECK(r.exitCode == 2);
+        CHECK(r.err.find(c.says) != std::string::npos);
+    }
+    CHECK(userLines(data).empty());
+}
