@@ -1,5 +1,7 @@
 #include "connection.hpp"
 
+#include "request_state.hpp"
+
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,8 +10,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <string_view>
+#include <strings.h>
 #include <vector>
 
 namespace usersvc::http {
@@ -67,18 +73,25 @@ public:
         if (cut_ || size == 0) return 0;
         if (off_ == end_ && !fill()) return failed_ ? -1 : 0;
         std::size_t n = std::min(size, end_ - off_);
-        if (size == 1) {
-            // A byte of a line: the line is cut where it passes its limit, and
-            // nothing more is read from this connection (cpp-httplib answers
-            // from what it has, then the connection is closed).
-            if (buffer_[off_] == '\n') {
-                lineBytes_ = 0;
-            } else if (++lineBytes_ > limits_.maxHeadLine) {
+        if (size == 1 && (inHead_ || chunkLine())) {
+            // A byte of a line. A line past its limit, or one that breaks the
+            // framing rules, is cut there and nothing more is read from this
+            // connection (cpp-httplib answers from what it has, then the
+            // connection is closed).
+            if (auto verdict = takeLineByte(buffer_[off_]); verdict != Line::Fine) {
+                // Too long: an end, so cpp-httplib answers from the line it has
+                // (414 for a request line, 400 for a header). Broken: a failed
+                // read, so it fails the head or the body (400) instead of
+                // taking the line read so far.
                 cut_ = true;
-                return 0;
+                return verdict == Line::TooLong ? 0 : -1;
             }
-        } else {
-            lineBytes_ = 0;
+        } else if (chunk_ == Chunk::Data) {
+            n = static_cast<std::size_t>(std::min<std::uint64_t>(n, chunkLeft_));
+            if ((chunkLeft_ -= n) == 0) chunk_ = Chunk::DataEnd;
+        } else if (chunk_ != Chunk::None) { // a block read where a chunk line belongs
+            cut_ = true;
+            return 0;
         }
         if (inHead_ && (headBytes_ += n) > limits_.maxHead) {
             cut_ = true;
@@ -128,15 +141,27 @@ public:
         return false;
     }
 
-    // The head's bounds apply from the next byte until endHead().
+    // The head's bounds and rules apply from the next byte until beginBody().
     void beginHead() {
         inHead_ = true;
         headBytes_ = 0;
+        headLines_ = 0;
         lineBytes_ = 0;
+        line_.clear();
+        chunk_ = Chunk::None;
         headStart_ = Clock::now();
         headDeadline_ = headStart_ + limits_.headTimeout;
     }
-    void endHead() { inHead_ = false; }
+    // The body follows; a chunked one is followed chunk by chunk, so that it
+    // ends where a compliant parser would end it.
+    void beginBody(bool chunked) {
+        inHead_ = false;
+        line_.clear();
+        lineBytes_ = 0;
+        chunk_ = chunked ? Chunk::SizeLine : Chunk::None;
+    }
+    // False while a chunked body has not been read to its last chunk.
+    bool bodyFramedWhole() const { return chunk_ == Chunk::None || chunk_ == Chunk::Done; }
     // True once a read found no byte in time: a client that slow gets no lingering close.
     bool gaveUp() const { return gaveUp_; }
     bool othersWaiting() const { return limits_.othersWaiting && limits_.othersWaiting(); }
@@ -172,6 +197,72 @@ private:
         }
     }
 
+    // Where a chunked body is: a size line, its data, the CRLF after it, the
+    // (empty) trailer after the last chunk.
+    enum class Chunk { None, SizeLine, Data, DataEnd, Trailer, Done };
+    bool chunkLine() const { return chunk_ == Chunk::SizeLine || chunk_ == Chunk::DataEnd || chunk_ == Chunk::Trailer; }
+
+    // Collects a line byte by byte and judges it at its LF (the CR LF after a
+    // chunk's data at each byte).
+    enum class Line { Fine, TooLong, Broken };
+    Line takeLineByte(char byte) {
+        if (byte != '\n' && ++lineBytes_ > limits_.maxHeadLine) return Line::TooLong;
+        bool crlfOnly = chunk_ == Chunk::DataEnd || chunk_ == Chunk::Trailer;
+        if (crlfOnly && byte != "\r\n"[std::min<std::size_t>(line_.size(), 1)]) return Line::Broken;
+        line_.push_back(byte);
+        if (byte != '\n') return Line::Fine;
+        bool ok = inHead_ ? headLineAcceptable() : chunkLineAcceptable();
+        line_.clear();
+        lineBytes_ = 0;
+        return ok ? Line::Fine : Line::Broken;
+    }
+
+    // RFC 9112: lines end in CR LF; a field name is a token followed at once
+    // by ':' (no space before it); no line folding, no CR or NUL inside. A
+    // line cpp-httplib would skip or misread (a bare LF, "Transfer-Encoding :
+    // chunked", a folded value) is what a front end may read otherwise.
+    bool headLineAcceptable() {
+        if (headLines_++ == 0) return true; // the request line: cpp-httplib checks it
+        if (line_.size() < 2 || line_[line_.size() - 2] != '\r') return false;
+        std::string_view text(line_.data(), line_.size() - 2);
+        if (text.empty()) return true; // the end of the head
+        if (text.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos) return false;
+        auto colon = text.find(':');
+        if (colon == 0 || colon == std::string_view::npos) return false;
+        return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(colon),
+            [](unsigned char c) { return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr; });
+    }
+
+    // A size line is hex digits, optionally ";extension", then CR LF; the data
+    // is followed by CR LF alone; after the last chunk, an empty line (the
+    // trailer section cpp-httplib reads; it takes no trailer fields).
+    bool chunkLineAcceptable() {
+        if (chunk_ == Chunk::DataEnd) {
+            chunk_ = Chunk::SizeLine;
+            return line_ == "\r\n";
+        }
+        if (chunk_ == Chunk::Trailer) {
+            chunk_ = Chunk::Done;
+            return line_ == "\r\n";
+        }
+        if (line_.size() < 3 || line_[line_.size() - 2] != '\r') return false;
+        std::string_view text(line_.data(), line_.size() - 2);
+        std::size_t digits = 0;
+        std::uint64_t size = 0;
+        for (; digits < text.size() && std::isxdigit(static_cast<unsigned char>(text[digits])); ++digits)
+            size = size * 16 + static_cast<std::uint64_t>(std::isdigit(static_cast<unsigned char>(text[digits]))
+                                                              ? text[digits] - '0'
+                                                              : std::tolower(text[digits]) - 'a' + 10);
+        if (digits == 0 || digits > 15) return false;
+        if (digits < text.size() && text[digits] != ';') return false;
+        if (std::any_of(text.begin() + static_cast<std::ptrdiff_t>(digits), text.end(),
+                [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }))
+            return false;
+        chunkLeft_ = size;
+        chunk_ = size == 0 ? Chunk::Trailer : Chunk::Data;
+        return true;
+    }
+
     int sock_;
     const ConnectionLimits& limits_;
     int readTimeoutMs_, writeTimeoutMs_;
@@ -179,7 +270,10 @@ private:
     std::size_t off_ = 0, end_ = 0;
     bool inHead_ = false, cut_ = false, failed_ = false;
     bool gaveUp_ = false; // no byte came in time
-    std::size_t headBytes_ = 0, lineBytes_ = 0;
+    std::size_t headBytes_ = 0, headLines_ = 0, lineBytes_ = 0;
+    std::string line_; // the line being read, up to its LF
+    Chunk chunk_ = Chunk::None;
+    std::uint64_t chunkLeft_ = 0; // data bytes left in this chunk
     Clock::time_point headStart_{}, headDeadline_{};
 };
 
@@ -224,17 +318,18 @@ bool ConnectionServer::process_and_close_socket(socket_t sock) {
     for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
         if (!stream.awaitRequest(std::chrono::seconds(keep_alive_timeout_sec_), svr_sock_)) break;
         state = ConnectionState{};
+        beginRequest(); // answers cpp-httplib makes before the hooks are timed from here too
         stream.beginHead();
         bool headAccepted = false; // cpp-httplib read the whole head and hands it to the hooks
         bool peerCloses = false;
-        ok = process_request(stream, left == 1, peerCloses, [&](httplib::Request&) {
+        ok = process_request(stream, left == 1, peerCloses, [&](httplib::Request& req) {
             headAccepted = true;
-            stream.endHead();
+            stream.beginBody(strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") == 0);
         });
         if (!ok || peerCloses) break;
         // Answered by cpp-httplib before any hook ran, or with its body not
         // read to its end: the bytes that follow are not a request.
-        if (!headAccepted || state.closeRequested) {
+        if (!headAccepted || state.closeRequested || !stream.bodyFramedWhole()) {
             unreadInput = true;
             break;
         }

@@ -15,6 +15,11 @@
 // - while connections wait for a worker (every worker busy), a connection idle
 //   between requests, or whose head has taken over a second, gives its worker
 //   up: slow-loris sockets cannot hold every worker for their 10 s;
+// - head lines must follow RFC 9112 (CR LF endings, no folding, no space
+//   before a field's colon), and a chunked body is followed chunk by chunk (hex
+//   sizes, CR LF after each chunk's data, the last chunk): a line cpp-httplib
+//   would skip or misread is refused, and the body ends where a compliant
+//   front end ends it;
 // - the socket is read through one buffer for the connection's whole life, so
 //   pipelined requests are never lost between two of them.
 #include <httplib.h>

@@ -54,6 +54,39 @@ TEST_CASE("ambiguous framing is 400 with the connection closed, and the rest of 
     }
 }
 
+// Issue 21: lines cpp-httplib skipped or misread while a front end may read
+// them as framing, and chunked bodies it ended early. Each hidden request
+// starts at the connection's first 4 KiB boundary, where cpp-httplib began
+// reading afresh after the request before it.
+TEST_CASE("head lines and chunks a front end may read otherwise are 400 with the connection closed") {
+    TempDir dir;
+    TestServer server(dir.path());
+    const std::string login =
+        "POST /api/v1/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    const std::string chunked = login + "Transfer-Encoding: chunked\r\n\r\n";
+    struct Case {
+        std::string name;
+        std::string request;
+    };
+    std::vector<Case> cases = {
+        {"a bare LF ending Transfer-Encoding", login + "Transfer-Encoding: chunked\n\r\n"},
+        {"a space before Transfer-Encoding's colon", login + "Transfer-Encoding : chunked\r\n\r\n"},
+        {"a folded Transfer-Encoding", login + "Transfer-Encoding:\r\n chunked\r\n\r\n"},
+        {"a space before Content-Length's colon", login + "Content-Length : 2\r\n\r\n"},
+        {"a chunk without CR LF after its data", chunked + "2\r\n{}XX\r\n"},
+        {"a chunk size written 0x2", chunked + "0x2\r\n{}\r\n0\r\n\r\n"},
+        {"a trailer field after the last chunk", chunked + "2\r\n{}\r\n0\r\nX: y\r\n\r\n"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        std::string filler(4096 - c.request.size() - 2, 'x');
+        RawReply reply = rawExchange(server.port(), c.request + filler + "\r\n" + kSmuggled);
+        CHECK(reply.bytes.rfind("HTTP/1.1 400 ", 0) == 0);
+        CHECK(reply.responses() == 1);
+        CHECK(reply.closedByServer);
+    }
+}
+
 // Issue 21 changed these from 400 on purpose: a chai-backend Postman collection
 // sends form bodies on GETs and chai-backend answers them. The body is still
 // never read as a request: the answer closes the connection.
@@ -276,6 +309,11 @@ TEST_CASE("a request head must arrive within its time limit, and pipelined reque
     ::close(fd);
     CHECK(closed);
     CHECK(seconds < 4);
+    // A chunk extension is valid framing: the request after it is answered too.
+    std::string chunked = "POST /api/v1/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n2;note=x\r\n{}\r\n0\r\n\r\n";
+    RawReply both = rawExchange(server.port(), chunked + kSmuggled);
+    CHECK(both.responses() == 2);
     // Three requests in one write: three answers, in order (the connection's
     // buffer outlives each request).
     std::string three;
