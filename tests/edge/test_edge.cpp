@@ -336,6 +336,44 @@ TEST_CASE(
     CHECK(readFile(e.usersvcLog).find("/hidden-") == std::string::npos);
 }
 
+TEST_CASE("through nginx, the console and its API are closed, and /register is in the login rate zone") {
+    // Issue 21: the console and the admin API were reachable through the
+    // production configuration, and registrations had no rate of their own.
+    auto& e = edge();
+    auto client = e.client();
+    for (const char* path :
+        {"/_/", "/_", "/_/console.js", "/api/v1/admin/users", "/API/V1/Admin/activity", "/api/v1/admin/"}) {
+        CAPTURE(path);
+        auto res = client.Get(path, {{"Authorization", "Bearer " + std::string(64, 'a')}});
+        REQUIRE(res);
+        CHECK(res->status == 404);
+        CHECK(res->body.find("\"success\":false") != std::string::npos);
+    }
+    auto signIn = client.Post("/api/v1/admin/sign-in", R"({"code":"x"})", "application/json");
+    REQUIRE(signIn);
+    CHECK(signIn->status == 404);
+    CHECK(readFile(e.usersvcLog).find("/api/v1/admin") == std::string::npos);
+    CHECK(readFile(e.usersvcLog).find("/API/V1/Admin") == std::string::npos);
+    // A burst of 40 registrations from one address: past the zone's burst of 20, 429.
+    std::atomic<int> limited{0};
+    std::vector<std::thread> burst;
+    for (int i = 0; i < 40; ++i)
+        burst.emplace_back([&, i] {
+            std::string name = "burst_" + std::to_string(i);
+            std::string body =
+                R"({"username":")" + name + R"(","email":")" + name + R"(@x.io","password":"password123"})";
+            std::string reply = requestFrom("127.0.0.9", e.port,
+                "POST /api/v1/users/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                "Connection: close\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body);
+            if (statusOf(reply) == 429) ++limited;
+        });
+    for (auto& t : burst)
+        t.join();
+    MESSAGE(limited.load() << " of 40 registrations in one burst were 429");
+    CHECK(limited > 0);
+}
+
 TEST_CASE("behind nginx, 100 bad logins from one client address do not lock out another") {
     auto& e = edge();
     auto client = e.client();
