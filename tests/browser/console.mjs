@@ -6,10 +6,10 @@
 // a failure those screenshots and one of the failing page are copied to
 // USERSVC_BROWSER_ARTIFACTS (console-*.png) and it exits 1. With
 // USERSVC_CONSOLE_SCREENSHOTS set to a directory, they are kept there (README).
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkList, launchChromium, root, startUsersvc, stopUsersvc } from "./harness.mjs";
+import { checkList, finish, launchChromium, root, startUsersvc } from "./harness.mjs";
 
 const binary = process.argv[2];
 if (!binary) {
@@ -184,15 +184,5 @@ try {
     for (const file of readdirSync(shots)) copyFileSync(join(shots, file), join(artifacts, file));
     console.log(`# screenshots of the pages that passed: ${artifacts}/console-*.png`);
   }
-} finally {
-  if (browser) await browser.close();
-  const code = await stopUsersvc(child);
-  if (code !== 0) {
-    failed = true;
-    console.log(`# usersvc exited with ${code}`);
-  }
-  if (failed) console.log(child.log.replaceAll(token, "***").replace(/^/gm, "# usersvc: "));
-  rmSync(work, { recursive: true, force: true });
 }
-console.log(`${checks.length} passed, ${failed ? 1 : 0} failed`);
-process.exit(failed ? 1 : 0);
+await finish({ checks, failed, browser, child, work, redact: (text) => text.replaceAll(token, "***") });

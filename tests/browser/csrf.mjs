@@ -9,11 +9,11 @@
 //   logs out every session. Lax cookies ride along (same site), so usersvc
 //   itself must refuse them.
 //   node tests/browser/csrf.mjs path/to/usersvc
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkList, launchChromium, startUsersvc, stopUsersvc } from "./harness.mjs";
+import { checkList, finish, launchChromium, startUsersvc } from "./harness.mjs";
 
 const binary = process.argv[2];
 if (!binary) {
@@ -146,15 +146,6 @@ try {
   failed = true;
   console.log(`not ok ${checks.length + 1} - ${err.message}`);
 } finally {
-  if (browser) await browser.close();
   for (const server of [listed, proxied, attacker]) if (server) server.close();
-  const code = await stopUsersvc(usersvc.child);
-  if (code !== 0) {
-    failed = true;
-    console.log(`# usersvc exited with ${code}`);
-  }
-  if (failed) console.log(usersvc.child.log.replace(/^/gm, "# usersvc: "));
-  rmSync(work, { recursive: true, force: true });
 }
-console.log(`${checks.length} passed, ${failed ? 1 : 0} failed`);
-process.exit(failed ? 1 : 0);
+await finish({ checks, failed, browser, child: usersvc.child, work });

@@ -1,6 +1,7 @@
 // What both browser tests share: playwright-core as tools/ pins it, the
 // usersvc child process, Debian's Chromium, and the numbered check lines.
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,4 +51,20 @@ export function checkList() {
     console.log(`ok ${checks.length} - ${name}`);
   }
   return { checks, check };
+}
+
+// The end of every browser test: closes the browser, stops usersvc (a non-zero
+// exit fails the test; on a failure its log is shown, through `redact`), removes
+// the work directory, prints "N passed, N failed" and exits with the verdict.
+export async function finish({ checks, failed, browser, child, work, redact = (text) => text }) {
+  if (browser) await browser.close();
+  const code = await stopUsersvc(child);
+  if (code !== 0) {
+    failed = true;
+    console.log(`# usersvc exited with ${code}`);
+  }
+  if (failed) console.log(redact(child.log).replace(/^/gm, "# usersvc: "));
+  rmSync(work, { recursive: true, force: true });
+  console.log(`${checks.length} passed, ${failed ? 1 : 0} failed`);
+  process.exit(failed ? 1 : 0);
 }

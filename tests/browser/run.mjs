@@ -4,12 +4,12 @@
 // playwright-core (pinned in tools/package-lock.json).
 //   node tests/browser/run.mjs path/to/usersvc
 // Prints one line per check; on a failure it saves a screenshot and exits 1.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkList, launchChromium, root, startUsersvc, stopUsersvc } from "./harness.mjs";
+import { checkList, finish, launchChromium, root, startUsersvc } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -147,15 +147,6 @@ try {
     console.log(`# status line: ${await page.locator("#status").textContent().catch(() => "?")}`);
   }
 } finally {
-  if (browser) await browser.close();
   app.close();
-  const code = await stopUsersvc(usersvc.child);
-  if (code !== 0) {
-    failed = true;
-    console.log(`# usersvc exited with ${code}`);
-  }
-  if (failed) console.log(usersvc.child.log.replace(/^/gm, "# usersvc: "));
-  rmSync(work, { recursive: true, force: true });
 }
-console.log(`${checks.length} passed, ${failed ? 1 : 0} failed`);
-process.exit(failed ? 1 : 0);
+await finish({ checks, failed, browser, child: usersvc.child, work });
