@@ -127,7 +127,7 @@ void addExportCommand(CLI::App& app, GlobalOptions& g) {
 namespace {
 // Before anything is opened or created: exit 2 and where to look instead.
 void refuseOnPostgres(const GlobalOptions& g) {
-    if (isPostgresUrl(checkedDatabaseOption(g.database))) throw Error(Code::Invalid, kPgBackupAdvice);
+    if (DatabaseUrl::parse(g.database).isPostgres()) throw Error(Code::Invalid, kPgBackupAdvice);
 }
 } // namespace
 

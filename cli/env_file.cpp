@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
+#include "storage/database_url.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -61,9 +62,10 @@ std::vector<std::string> adoptLegacyEnvironment() {
     // one is taken: a developer's shell may hold another app's MySQL URL, and
     // that must not stop the SQLite default from working.
     if (const char* url = std::getenv("DATABASE_URL"); url && !std::getenv("USERSVC_DATABASE_URL")) {
-        std::string value = url;
-        if (value.rfind("postgres://", 0) == 0 || value.rfind("postgresql://", 0) == 0)
-            ::setenv("USERSVC_DATABASE_URL", url, 0);
+        try {
+            if (DatabaseUrl::parse(url).isPostgres()) ::setenv("USERSVC_DATABASE_URL", url, 0);
+        } catch (const Error&) { // another kind of database: not ours
+        }
     }
 
     std::vector<std::string> ignored;

@@ -42,7 +42,7 @@ std::optional<std::size_t> parseSize(const std::string& text) {
 CoreSettings GlobalOptions::coreSettings() const {
     CoreSettings s;
     s.dataDir = dataDir;
-    s.database = checkedDatabaseOption(database);
+    s.database = DatabaseUrl::parse(database);
     s.jwtSecret = jwtSecret;
     if (!jwtSecretFile.empty()) s.jwtSecret = readSecretFile(jwtSecretFile);
     const char* fromEnvironment = std::getenv("USERSVC_JWT_SECRET");

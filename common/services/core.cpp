@@ -9,35 +9,21 @@
 namespace usersvc {
 
 namespace {
-constexpr std::string_view kSqlitePrefix = "sqlite:";
-
 std::string secretFor(const CoreSettings& s) {
     return s.jwtSecret.empty() ? loadOrCreateSecret(s.dataDir) : s.jwtSecret;
 }
 
 std::unique_ptr<Store> openStore(const CoreSettings& s) {
     ensureDataDir(s.dataDir); // media, and on SQLite the secret and the default store
-    if (usesPostgres(s)) {
+    if (s.database.isPostgres()) {
         if (s.jwtSecret.empty())
             throw Error(Code::Invalid, "a PostgreSQL store needs the JWT secret every instance shares: set "
                                        "USERSVC_JWT_SECRET, --jwt-secret-file or --jwt-secret");
-        return std::make_unique<PgStore>(s.database);
+        return std::make_unique<PgStore>(s.database.connectionString());
     }
-    if (s.database.empty()) return std::make_unique<SqliteStore>(s.dataDir / "usersvc.db");
-    return std::make_unique<SqliteStore>(s.database.substr(kSqlitePrefix.size()));
+    return std::make_unique<SqliteStore>(s.database.sqliteFile(s.dataDir));
 }
 } // namespace
-
-std::string checkedDatabaseOption(const std::string& value) {
-    if (value.empty() || isPostgresUrl(value)) return value;
-    if (value.rfind(kSqlitePrefix, 0) == 0 && value.size() > kSqlitePrefix.size()) return value;
-    throw Error(Code::Invalid, "--database takes sqlite:PATH, postgres://USER@HOST/DB or postgresql://... (got '" +
-                                   redactedDatabaseUrl(value) + "')");
-}
-
-bool usesPostgres(const CoreSettings& settings) {
-    return isPostgresUrl(settings.database);
-}
 
 Core::Core(const CoreSettings& settings)
     : settings_(settings), store_(openStore(settings)),

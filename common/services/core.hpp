@@ -12,6 +12,7 @@
 #include "services/import_service.hpp"
 #include "services/status_service.hpp"
 #include "services/subscription_service.hpp"
+#include "storage/database_url.hpp"
 #include "storage/store.hpp"
 
 #include <filesystem>
@@ -21,9 +22,8 @@ namespace usersvc {
 
 struct CoreSettings {
     std::filesystem::path dataDir = "usersvc-data";
-    // Where the users are (--database): "" for DATA_DIR/usersvc.db,
-    // "sqlite:PATH", or a PostgreSQL URL (storage/pg_store.hpp).
-    std::string database;
+    // Where the users are (--database), parsed once (storage/database_url.hpp).
+    DatabaseUrl database;
     std::string jwtSecret; // "" : the secret file in dataDir
     int bcryptCost = kDefaultBcryptCost;
     unsigned bcryptConcurrency = 0;          // 0: the core count
@@ -69,12 +69,5 @@ private:
     BackupService backups_;
     StatusService status_;
 };
-
-// The --database value in the shape CoreSettings::database takes; throws
-// Error{Invalid} for anything else (the message shows no password).
-std::string checkedDatabaseOption(const std::string& value);
-
-// True when the settings name a PostgreSQL store.
-bool usesPostgres(const CoreSettings& settings);
 
 } // namespace usersvc

@@ -1,6 +1,7 @@
-// PgStore: connecting, the connection pool, write transactions, and reading a
-// database option. The tables' statements are in pg_users.cpp,
+// PgStore: connecting, the connection pool and write transactions. The
+// database option is read in database_url.cpp; the tables' statements are in pg_users.cpp,
 // pg_sessions.cpp, pg_social.cpp and pg_maintenance.cpp.
+#include "storage/database_url.hpp"
 #include "storage/pg_internal.hpp"
 #include "storage/pg_schema.hpp"
 
@@ -54,35 +55,6 @@ std::unique_ptr<WriteTransaction> PgStore::beginWrite() {
 
 void PgWriteTransaction::commit() {
     pgGuarded([&] { work_.commit(); });
-}
-
-bool isPostgresUrl(const std::string& database) {
-    if (database.rfind("sqlite:", 0) == 0) return false;
-    return database.rfind("postgres://", 0) == 0 || database.rfind("postgresql://", 0) == 0 ||
-           database.find('=') != std::string::npos;
-}
-
-std::string redactedDatabaseUrl(const std::string& url) {
-    std::string out = url;
-    auto scheme = out.find("://");
-    if (scheme != std::string::npos) {
-        // scheme://user:password@host...: the password is between the first ':'
-        // after the scheme and the last '@' before the path.
-        auto authorityEnd = out.find_first_of("/?", scheme + 3);
-        auto at = out.rfind('@', authorityEnd == std::string::npos ? std::string::npos : authorityEnd);
-        if (at != std::string::npos && at > scheme) {
-            auto colon = out.find(':', scheme + 3);
-            if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-        }
-    }
-    // Keyword form and query parameters: password=... up to the next space or '&'.
-    for (std::size_t at = 0; (at = out.find("password=", at)) != std::string::npos;) {
-        auto start = at + 9;
-        auto end = out.find_first_of(" &", start);
-        out.replace(start, (end == std::string::npos ? out.size() : end) - start, "***");
-        at = start + 3;
-    }
-    return out;
 }
 
 } // namespace usersvc

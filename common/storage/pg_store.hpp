@@ -119,11 +119,4 @@ inline constexpr const char* kPgBackupAdvice =
     "backup and restore copy SQLite stores; for PostgreSQL use pg_dump and pg_restore"
     " (README: PostgreSQL)";
 
-// True when `database` names a PostgreSQL database rather than a SQLite file:
-// a postgres:// or postgresql:// URL, or a libpq keyword string ("host=...").
-bool isPostgresUrl(const std::string& database);
-
-// `url` with any password replaced by "***", for messages and logs.
-std::string redactedDatabaseUrl(const std::string& url);
-
 } // namespace usersvc
