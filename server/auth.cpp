@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
+#include "security/crypto.hpp"
 
 namespace usersvc::http {
 
@@ -45,12 +46,14 @@ bool looksLikeJwt(std::string_view value) {
     return segment == 2;
 }
 
-PresentedToken presentedToken(const httplib::Request& req) {
+std::string bearerToken(const httplib::Request& req) {
     std::string header = req.get_header_value("Authorization");
-    if (header.size() > 7 && toLower(header.substr(0, 7)) == "bearer ") {
-        std::string token = trim(header.substr(7));
-        if (looksLikeJwt(token)) return {token, false};
-    }
+    if (header.size() > 7 && toLower(header.substr(0, 7)) == "bearer ") return trim(header.substr(7));
+    return "";
+}
+
+PresentedToken presentedToken(const httplib::Request& req) {
+    if (std::string token = bearerToken(req); looksLikeJwt(token)) return {token, false};
     auto cookie = cookieValue(req, "accessToken");
     return {cookie.value_or(""), cookie.has_value()};
 }
@@ -83,6 +86,17 @@ RouteHandler authed(
         auto auth = requireAuth(ex.req, accounts);
         ex.state.userId = auth.user.id;
         handler(ex, auth);
+    };
+}
+
+RouteHandler requireConsoleToken(const std::string& consoleToken, LoginLimiter& guesses, RouteHandler handler) {
+    return [&consoleToken, &guesses, handler = std::move(handler)](Exchange& ex) {
+        std::string presented = bearerToken(ex.req);
+        if (presented.empty() || !constantTimeEquals(sha256(presented), sha256(consoleToken))) {
+            countWrongGuess(guesses, ex);
+            throw Error(Code::Unauthenticated, presented.empty() ? "Console token required" : "Invalid console token");
+        }
+        handler(ex);
     };
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Where tokens travel over HTTP: the Authorization header and the session cookies.
 #include "cors.hpp"
+#include "login_limiter.hpp"
 #include "router.hpp"
 #include "services/account_service.hpp"
 
@@ -22,6 +23,11 @@ std::optional<std::string> cookieValue(const httplib::Request& req, const std::s
 // True for three base64url segments joined by dots, the first two non-empty:
 // the shape of any JWT, valid or not.
 bool looksLikeJwt(std::string_view value);
+
+// The token of an `Authorization: Bearer <token>` header (the scheme in any
+// case, the token trimmed); "" when there is none. Both kinds of token, the
+// users' and the console's, are read here.
+std::string bearerToken(const httplib::Request& req);
 
 // `Authorization: Bearer <token>` when the token has a JWT's shape, else the
 // accessToken cookie; "" when neither. Clients send `Bearer undefined`, `Bearer
@@ -48,6 +54,12 @@ AuthContext requireAuth(const httplib::Request& req, AccountService& accounts);
 using AuthedHandler = std::function<void(Exchange&, const AuthContext&)>;
 RouteHandler authed(
     AccountService& accounts, const CorsPolicy& cors, const std::string& publicUrl, AuthedHandler handler);
+
+// The developer console's guard, bound in the route table for its API: the
+// handler runs only for a Bearer token equal to `consoleToken` (compared in
+// constant time, as digests of equal length); anything else is 401, counted
+// against the client address by `guesses` (countWrongGuess).
+RouteHandler requireConsoleToken(const std::string& consoleToken, LoginLimiter& guesses, RouteHandler handler);
 
 void setSessionCookies(httplib::Response& res, const IssuedSession& session, const CookiePolicy& policy);
 void clearSessionCookies(httplib::Response& res, const CookiePolicy& policy);

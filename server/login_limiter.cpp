@@ -302,4 +302,14 @@ RouteHandler limitRegistrations(LoginLimiter& limiter, RouteHandler handler) {
     };
 }
 
+void countWrongGuess(LoginLimiter& limiter, Exchange& ex) {
+    const std::string& address = ex.state.clientAddress;
+    const std::string key = "(console)@" + address;
+    if (auto wait = limiter.reserveAttempt(key, address); wait > 0) {
+        ex.res.set_header("Retry-After", std::to_string(wait));
+        throw Error(Code::RateLimited, "Too many wrong console tokens; try again later");
+    }
+    limiter.settleFailure(key, address); // counted, and no longer in flight
+}
+
 } // namespace usersvc::http

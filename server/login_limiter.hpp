@@ -146,4 +146,9 @@ RouteHandler limitConflicts(LoginLimiter& limiter, RouteHandler handler);
 // Registrations per client address, bound around POST /register.
 RouteHandler limitRegistrations(LoginLimiter& limiter, RouteHandler handler);
 
+// A wrong guess at the console's token or sign-in code, counted per client
+// address like a failed login (a per-address key, so a stranger's guesses
+// cannot lock the developer out); throws 429 with Retry-After past the limit.
+void countWrongGuess(LoginLimiter& limiter, Exchange& ex);
+
 } // namespace usersvc::http

@@ -1,17 +1,16 @@
 // /api/v1/admin: the developer console's API (issue 14). Every route takes the
-// console token as a Bearer token and calls the same services as the public
-// routes and the CLI; the token is compared in constant time, never logged,
-// and wrong guesses are limited per client address like failed logins.
+// console token as a Bearer token (requireConsoleToken, auth.hpp, bound in the
+// table below) and calls the same services as the public routes and the CLI;
+// the token is never logged, and wrong guesses are limited per client address
+// like failed logins.
 #include "auth.hpp"
 #include "domain/clock.hpp"
 #include "domain/error.hpp"
 #include "domain/user_json.hpp"
-#include "domain/validation.hpp"
 #include "envelope.hpp"
 #include "form_input.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
-#include "security/crypto.hpp"
 #include "services/core.hpp"
 
 #include <charconv>
@@ -24,49 +23,19 @@ constexpr std::int64_t kDefaultPage = 50, kMaxPage = 500;
 
 using AdminHandler = void (*)(Exchange&, RouteContext&);
 
-// The limiter's key for console sign-ins: per client address, so one bad
-// client cannot lock the developer out.
-std::string consoleKey(const std::string& address) {
-    return "(console)@" + address;
-}
-
-// A wrong token or sign-in code counts as a failed login of the console from
-// this address; past the limit, 429.
-void countWrongGuess(Exchange& ex, RouteContext& ctx) {
-    const std::string& address = ex.state.clientAddress;
-    if (auto wait = ctx.loginLimiter.reserveAttempt(consoleKey(address), address); wait > 0) {
-        ex.res.set_header("Retry-After", std::to_string(wait));
-        throw Error(Code::RateLimited, "Too many wrong console tokens; try again later");
-    }
-    ctx.loginLimiter.settleFailure(consoleKey(address), address); // counted, and no longer in flight
-}
-
-void requireConsoleToken(Exchange& ex, RouteContext& ctx) {
-    std::string header = ex.req.get_header_value("Authorization");
-    std::string presented = header.size() > 7 && toLower(header.substr(0, 7)) == "bearer " ? header.substr(7) : "";
-    // Equal-length digests: the comparison takes the same time whatever was sent.
-    bool valid = !presented.empty() && constantTimeEquals(sha256(presented), sha256(ctx.settings.consoleToken));
-    if (valid) return;
-    countWrongGuess(ex, ctx);
-    throw Error(Code::Unauthenticated, presented.empty() ? "Console token required" : "Invalid console token");
-}
-
 // POST /sign-in {"code"}: the one-time code serve printed, traded once for the
 // token, so the address a browser keeps in its history opens nothing.
 void signIn(Exchange& ex, RouteContext& ctx) {
     auto form = readForm(ex.body, textForm(ctx, {"code"}), ctx.core.media());
     if (!ctx.consoleCode.redeem(form.value("code"))) {
-        countWrongGuess(ex, ctx);
+        countWrongGuess(ctx.loginLimiter, ex);
         throw Error(Code::Unauthenticated, "This sign-in code is wrong or was used already; sign in with the token");
     }
     sendData(ex.res, 200, "Signed in", {{"token", ctx.settings.consoleToken}});
 }
 
 RouteHandler bindAdmin(RouteContext& ctx, AdminHandler handler) {
-    return [&ctx, handler](Exchange& ex) {
-        requireConsoleToken(ex, ctx);
-        handler(ex, ctx);
-    };
+    return requireConsoleToken(ctx.settings.consoleToken, ctx.loginLimiter, bindRoute(ctx, handler));
 }
 
 std::int64_t pageSize(const httplib::Request& req) {
