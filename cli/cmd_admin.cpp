@@ -83,7 +83,7 @@ void addSessionsCommand(CLI::App& app, GlobalOptions& g) {
     cmd->footer("Example:\n  usersvc sessions john_doe --json");
     cmd->callback([&g, user] {
         Core core(g.coreSettings());
-        auto sessions = core.accounts().openSessions(*user);
+        auto sessions = core.sessions().sessionsOf(core.accounts().findUser(*user).id);
         for (const auto& s : sessions) {
             printRecord(sessionRecordJson(s), s.id, g.json, g.quiet);
             if (!g.json && !g.quiet) std::cout << '\n'; // a blank line between sessions
@@ -151,7 +151,7 @@ void addTokenCommand(CLI::App& app, GlobalOptions& g) {
                 "localhost:8000/api/v1/users/getUser");
     cmd->callback([&g, user] {
         Core core(g.coreSettings());
-        auto session = core.accounts().openSessionAsOperator(*user, {"usersvc token", "cli"});
+        auto session = core.sessions().openSessionAsOperator(core.accounts().findUser(*user), {"usersvc token", "cli"});
         if (g.json)
             printJson({{"user", userJson(session.user, g.mediaBaseUrl())}, {"sessionId", session.sessionId},
                 {"accessToken", session.accessToken}, {"expiresIn", session.accessTtlSeconds}});

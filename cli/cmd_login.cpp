@@ -39,7 +39,7 @@ void addLoginCommand(CLI::App& app, GlobalOptions& g) {
         input.password = readPassword(args->password, g.quiet);
         input.client = ClientInfo{"usersvc-cli", "local"};
         Core core(g.coreSettings());
-        auto session = core.accounts().login(input);
+        auto session = core.sessions().login(input);
         auto json = sessionTokensJson(session.user, session.accessToken, session.refreshToken, g.mediaBaseUrl());
         if (g.json) {
             printJson(json);

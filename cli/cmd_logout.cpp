@@ -34,13 +34,13 @@ void addLogoutCommand(CLI::App& app, GlobalOptions& g) {
         Core core(g.coreSettings());
         int revoked = 1;
         if (!args->refreshToken.empty())
-            core.accounts().logoutByRefreshToken(args->refreshToken);
+            core.sessions().logoutByRefreshToken(args->refreshToken);
         else if (!args->accessToken.empty())
-            core.accounts().logoutByAccessToken(args->accessToken);
+            core.sessions().logoutByAccessToken(args->accessToken);
         else if (!args->session.empty())
-            core.accounts().logoutSession(args->session);
+            core.sessions().logoutSession(args->session);
         else
-            revoked = core.accounts().logoutEverywhere(args->user);
+            revoked = core.sessions().logoutEverywhere(core.accounts().findUser(args->user).id);
         if (g.json)
             printJson({{"revoked", revoked}});
         else if (g.quiet)

@@ -57,7 +57,7 @@ private:
 // are deleted; a failure is logged and tried again next time.
 void purgeSessions(Core& core) {
     try {
-        auto purged = core.accounts().purgeSessions();
+        auto purged = core.sessions().purgeSessions();
         if (purged.sessions > 0)
             http::logEvent("info", "", "purged " + std::to_string(purged.sessions) + " revoked or expired sessions");
     } catch (const std::exception& e) {

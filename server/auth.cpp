@@ -62,10 +62,10 @@ std::string accessTokenOf(const httplib::Request& req) {
     return presentedToken(req).value;
 }
 
-AuthContext requireAuth(const httplib::Request& req, AccountService& accounts) {
+AuthContext requireAuth(const httplib::Request& req, SessionService& sessions) {
     std::string token = accessTokenOf(req);
     if (token.empty()) throw Error(Code::Unauthenticated, "Authentication required");
-    return accounts.authenticate(token);
+    return sessions.authenticate(token);
 }
 
 namespace {
@@ -75,15 +75,15 @@ bool isWrite(const std::string& method) {
 } // namespace
 
 RouteHandler authed(
-    AccountService& accounts, const CorsPolicy& cors, const std::string& publicUrl, AuthedHandler handler) {
-    return [&accounts, &cors, &publicUrl, handler = std::move(handler)](Exchange& ex) {
+    SessionService& sessions, const CorsPolicy& cors, const std::string& publicUrl, AuthedHandler handler) {
+    return [&sessions, &cors, &publicUrl, handler = std::move(handler)](Exchange& ex) {
         auto token = presentedToken(ex.req);
         if (token.fromCookie && !token.value.empty() && isWrite(ex.req.method) &&
             fromAnotherOrigin(ex.req, cors, publicUrl))
             throw Error(Code::Forbidden, "A write from another site or origin cannot use the session cookie; send "
                                          "the access token as a Bearer header, or list the front end's origin with "
                                          "--cors-origin");
-        auto auth = requireAuth(ex.req, accounts);
+        auto auth = requireAuth(ex.req, sessions);
         ex.state.userId = auth.user.id;
         handler(ex, auth);
     };

@@ -3,7 +3,7 @@
 #include "cors.hpp"
 #include "login_limiter.hpp"
 #include "router.hpp"
-#include "services/account_service.hpp"
+#include "services/session_service.hpp"
 
 #include <httplib.h>
 
@@ -43,7 +43,7 @@ struct PresentedToken {
 PresentedToken presentedToken(const httplib::Request& req);
 
 // The caller's user and session; throws Error{Unauthenticated} (401).
-AuthContext requireAuth(const httplib::Request& req, AccountService& accounts);
+AuthContext requireAuth(const httplib::Request& req, SessionService& sessions);
 
 // Authentication bound in the route table: the handler runs only for a caller
 // with a live session, and gets it. A write (POST, PUT, PATCH, DELETE) that
@@ -53,7 +53,7 @@ AuthContext requireAuth(const httplib::Request& req, AccountService& accounts);
 // a browser on its own, so a request that carries one passes from anywhere.
 using AuthedHandler = std::function<void(Exchange&, const AuthContext&)>;
 RouteHandler authed(
-    AccountService& accounts, const CorsPolicy& cors, const std::string& publicUrl, AuthedHandler handler);
+    SessionService& sessions, const CorsPolicy& cors, const std::string& publicUrl, AuthedHandler handler);
 
 // The developer console's guard, bound in the route table for its API: the
 // handler runs only for a Bearer token equal to `consoleToken` (compared in

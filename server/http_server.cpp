@@ -86,7 +86,7 @@ RouteHandler bindRoute(RouteContext& ctx, ContextHandler handler) {
 }
 
 RouteHandler bindSignedIn(RouteContext& ctx, SignedInHandler handler) {
-    return authed(ctx.core.accounts(), ctx.cors, ctx.publicUrl,
+    return authed(ctx.core.sessions(), ctx.cors, ctx.publicUrl,
         [handler, &ctx](Exchange& ex, const AuthContext& auth) { handler(ex, ctx, auth); });
 }
 

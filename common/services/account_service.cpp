@@ -4,14 +4,11 @@
 #include "domain/error.hpp"
 #include "domain/ids.hpp"
 #include "domain/validation.hpp"
+#include "media/media_store.hpp"
 #include "security/crypto.hpp"
 #include "security/password.hpp"
-#include "security/sealer.hpp"
-#include "security/token.hpp"
 #include "services/store_writes.hpp"
 #include "storage/store.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace usersvc {
 
@@ -19,20 +16,8 @@ std::string accountKeyOf(const User& user) {
     return "u:" + user.id;
 }
 
-namespace {
-const char* kInvalidCredentials = "Invalid credentials";
-
-std::string newSessionId() {
-    return base64UrlEncode(randomBytes(16));
-}
-std::string newRefreshToken() {
-    return base64UrlEncode(randomBytes(32));
-}
-} // namespace
-
-AccountService::AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, TokenSigner& tokens,
-    const Sealer& sealer, AccountSettings settings)
-    : store_(store), media_(media), hasher_(hasher), tokens_(tokens), sealer_(sealer), settings_(settings) {}
+AccountService::AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, AccountSettings settings)
+    : store_(store), media_(media), hasher_(hasher), settings_(settings) {}
 
 User AccountService::registerUser(RegistrationInput& in) {
     std::vector<FieldError> errors;
@@ -71,203 +56,11 @@ User AccountService::registerUser(RegistrationInput& in) {
     return user;
 }
 
-void AccountService::checkLoginInput(const LoginInput& in) const {
-    std::vector<FieldError> errors;
-    if (in.identifier.value.empty())
-        errors.push_back({in.identifierField, "Username or email is required"});
-    else if (in.identifier.value.size() > kMaxEmailBytes) // no username or e-mail is longer
-        errors.push_back({in.identifierField, "At most " + std::to_string(kMaxEmailBytes) + " characters"});
-    else if (!isValidUtf8(in.identifier.value))
-        errors.push_back({in.identifierField, "Must be valid UTF-8"});
-    // Registration refuses what bcrypt would not read (past 72 bytes), so no
-    // account has such a password: refused here too rather than cut silently.
-    if (in.password.empty())
-        errors.push_back({"password", "Password is required"});
-    else if (in.password.size() > kMaxPasswordBytes)
-        errors.push_back({"password", "At most " + std::to_string(kMaxPasswordBytes) + " bytes"});
-    throwIfInvalid(errors);
-}
-
-IssuedSession AccountService::login(const LoginInput& in) {
-    checkLoginInput(in);
-    const auto& identifier = in.identifier;
-    auto user = identifier.kind == LoginIdentifier::Kind::Email ? store_.findUserByEmail(identifier.value)
-                                                                : store_.findUserByUsername(identifier.value);
-    if (in.beforePasswordCheck)
-        in.beforePasswordCheck(user ? accountKeyOf(*user) : "n:" + sha256Hex(identifier.value).substr(0, 32));
-    bool passwordOk = false;
-    std::string movedHash;
-    {
-        auto turn = hasher_.takeTurn();
-        if (!user) {
-            turn.verifyDummy(in.password);
-        } else {
-            passwordOk = turn.verify(in.password, user->passwordHash);
-            // Hashes imported at another cost (Node's bcrypt writes $2b$10$) move
-            // to the configured cost on the first login that knows the password,
-            // in the same turn, so this login queues for a slot only once.
-            if (passwordOk && PasswordHasher::costOf(user->passwordHash) != hasher_.cost())
-                movedHash = turn.hash(in.password);
-        }
-    }
-    if (!passwordOk) throw WrongPassword(Code::Unauthenticated, kInvalidCredentials);
-    if (!movedHash.empty()) store_.replacePasswordHash(user->id, user->passwordHash, movedHash);
-    return openSession(*user, in.client);
-}
-
-IssuedSession AccountService::openSession(const User& user, const ClientInfo& client) {
-    std::int64_t now = nowMs();
-    SessionRecord session;
-    session.id = newSessionId();
-    session.userId = user.id;
-    std::string refreshToken = newRefreshToken();
-    session.refreshHash = sha256Hex(refreshToken);
-    session.createdAtMs = session.lastUsedAtMs = now;
-    session.expiresAtMs = now + settings_.refreshTtlSeconds * 1000;
-    session.userAgent = asciiOnly(client.userAgent, 512);
-    session.clientAddress = asciiOnly(client.address, 64);
-
-    IssuedSession issued;
-    // Signed before the row exists: a token that cannot be made leaves no session.
-    issued.accessToken = signAccessToken(user, session.id, now);
-    store_.createSession(session);
-    store_.revokeSessionsBeyond(user.id, settings_.maxSessionsPerUser, now);
-    issued.user = user;
-    issued.sessionId = session.id;
-    issued.refreshToken = std::move(refreshToken);
-    issued.accessTtlSeconds = settings_.accessTtlSeconds;
-    issued.refreshTtlSeconds = settings_.refreshTtlSeconds;
-    return issued;
-}
-
-std::string AccountService::signAccessToken(const User& user, const std::string& sessionId, std::int64_t now) const {
-    AccessClaims claims;
-    claims.userId = user.id;
-    claims.sessionId = sessionId;
-    claims.username = user.username;
-    claims.email = user.email;
-    claims.issuedAt = now / 1000;
-    claims.expiresAt = claims.issuedAt + settings_.accessTtlSeconds;
-    return tokens_.sign(claims);
-}
-
-IssuedSession AccountService::refresh(std::string_view refreshToken, const ClientInfo& client) {
-    if (refreshToken.empty()) throw Error(Code::Unauthenticated, "Refresh token required");
-    std::int64_t now = nowMs();
-    std::string hash = sha256Hex(refreshToken);
-
-    if (auto session = store_.findSessionByRefreshHash(hash)) {
-        if (session->revokedAtMs || session->expiresAtMs <= now)
-            throw Error(Code::Unauthenticated, "Refresh token expired or revoked");
-        auto user = store_.findUserById(session->userId);
-        if (!user) throw Error(Code::Unauthenticated, "Refresh token expired or revoked");
-        IssuedSession issued;
-        issued.user = *user;
-        issued.sessionId = session->id;
-        issued.accessToken = signAccessToken(*user, session->id, now);
-        issued.refreshToken = newRefreshToken();
-        issued.accessTtlSeconds = settings_.accessTtlSeconds;
-        issued.refreshTtlSeconds = settings_.refreshTtlSeconds;
-
-        SessionRecord next;
-        next.refreshHash = sha256Hex(issued.refreshToken);
-        next.lastUsedAtMs = now;
-        next.expiresAtMs = now + settings_.refreshTtlSeconds * 1000;
-        next.userAgent = asciiOnly(client.userAgent, 512);
-        next.clientAddress = asciiOnly(client.address, 64);
-        nlohmann::json replay = {{"a", issued.accessToken}, {"r", issued.refreshToken}};
-        next.replaySealed = sealer_.seal(replay.dump());
-        if (store_.rotateRefresh(session->id, hash, next)) return issued;
-        // Another request rotated this token first: fall through, as a repeat.
-    }
-
-    auto session = store_.findSessionByRetiredRefreshHash(hash);
-    if (!session) throw Error(Code::Unauthenticated, "Invalid refresh token");
-    if (session->revokedAtMs) throw Error(Code::Unauthenticated, "Refresh token expired or revoked");
-    bool withinInterval = session->previousRefreshHash == hash && session->rotatedAtMs &&
-                          now - *session->rotatedAtMs <= settings_.refreshReuseIntervalSeconds * 1000;
-    if (withinInterval) return replayRotation(*session);
-    store_.revokeSession(session->id, now);
-    throw Error(Code::Unauthenticated, "Refresh token reuse detected; the session is revoked");
-}
-
 int AccountService::sweepUnreferencedMedia() {
     int removed = 0;
     for (const auto& shard : media_.publishedByShard())
         removed += releaseUnreferenced(store_, media_, shard);
     return removed;
-}
-
-SessionPurge AccountService::purgeSessions() {
-    std::int64_t now = nowMs();
-    // A second past the interval, so an answer being replayed right now is not
-    // taken away from under it.
-    return store_.purgeSessions(now, now - settings_.refreshReuseIntervalSeconds * 1000 - 1000);
-}
-
-IssuedSession AccountService::replayRotation(const SessionRecord& session) {
-    auto plain = sealer_.open(session.replaySealed);
-    auto user = store_.findUserById(session.userId);
-    if (!plain || !user) throw Error(Code::Unauthenticated, "Invalid refresh token");
-    auto replay = nlohmann::json::parse(*plain);
-    IssuedSession issued;
-    issued.user = *user;
-    issued.sessionId = session.id;
-    issued.accessToken = replay["a"].get<std::string>();
-    issued.refreshToken = replay["r"].get<std::string>();
-    issued.accessTtlSeconds = settings_.accessTtlSeconds;
-    issued.refreshTtlSeconds = settings_.refreshTtlSeconds;
-    return issued;
-}
-
-AuthContext AccountService::authenticate(std::string_view accessToken) {
-    std::int64_t now = nowMs();
-    auto claims = tokens_.verify(accessToken, now / 1000);
-    auto user = store_.findUserOfActiveSession(claims.sessionId, now);
-    if (!user || user->id != claims.userId) throw Error(Code::Unauthenticated, "Session expired or logged out");
-    return AuthContext{*user, claims.sessionId};
-}
-
-void AccountService::logoutSession(const std::string& sessionId) {
-    if (!store_.revokeSession(sessionId, nowMs())) throw Error(Code::NotFound, "No such open session");
-}
-
-void AccountService::logoutByAccessToken(std::string_view accessToken) {
-    logoutSession(tokens_.verifyIgnoringExpiry(accessToken).sessionId);
-}
-
-void AccountService::logoutByRefreshToken(std::string_view refreshToken) {
-    auto session = store_.findSessionByRefreshHash(sha256Hex(refreshToken));
-    if (!session) throw Error(Code::NotFound, "No open session for that refresh token");
-    logoutSession(session->id);
-}
-
-int AccountService::logoutEverywhere(std::string_view userRef) {
-    return store_.revokeUserSessions(findUser(userRef).id, nowMs());
-}
-
-std::vector<SessionRecord> AccountService::sessionsOf(const std::string& userId) {
-    return store_.listOpenSessions(userId, nowMs());
-}
-
-void AccountService::revokeOwnSession(const std::string& userId, const std::string& sessionId) {
-    auto session = store_.findSession(sessionId);
-    std::int64_t now = nowMs();
-    bool open = session && session->userId == userId && !session->revokedAtMs && session->expiresAtMs > now;
-    if (!open || !store_.revokeSession(sessionId, now)) throw Error(Code::NotFound, "No such session");
-}
-
-int AccountService::logout(const AuthContext& auth, LogoutScope scope) {
-    switch (scope) {
-    case LogoutScope::Local: logoutSession(auth.sessionId); return 1;
-    case LogoutScope::Others: return store_.revokeUserSessions(auth.user.id, nowMs(), auth.sessionId);
-    case LogoutScope::Global: return store_.revokeUserSessions(auth.user.id, nowMs());
-    }
-    return 0;
-}
-
-IssuedSession AccountService::openSessionAsOperator(std::string_view userRef, const ClientInfo& client) {
-    return openSession(findUser(userRef), client);
 }
 
 UserRecord AccountService::findUser(std::string_view userRef) {
@@ -289,6 +82,96 @@ UserRecord AccountService::findUser(std::string_view userRef) {
 
 void AccountService::listUsers(const UserQuery& query, const std::function<bool(const UserListing&)>& each) {
     store_.listUsers(query, nowMs(), each);
+}
+
+void AccountService::changePassword(const AuthContext& auth, const std::string& oldPassword,
+    const std::string& newPassword, const BeforePasswordCheck& beforeCheck) {
+    std::vector<FieldError> errors;
+    if (oldPassword.empty()) errors.push_back({"oldPassword", "Old password is required"});
+    checkPassword(newPassword, settings_.minPasswordLength, errors, "newPassword");
+    throwIfInvalid(errors);
+    auto user = store_.findUserById(auth.user.id);
+    if (!user) throw Error(Code::Unauthenticated, "Session expired or logged out");
+    if (beforeCheck) beforeCheck(accountKeyOf(*user));
+    std::string newHash;
+    {
+        // One turn for the check and the new hash: the change queues for a slot once.
+        auto turn = hasher_.takeTurn();
+        // 400, not 401: a front end's 401 handler would log the user out for a typo.
+        if (!turn.verify(oldPassword, user->passwordHash))
+            throw WrongPassword(
+                Code::Invalid, "Old password is incorrect", {{"oldPassword", "Old password is incorrect"}});
+        newHash = turn.hash(newPassword);
+    }
+    if (!store_.setPasswordHash(user->id, newHash, nowMs(), auth.sessionId))
+        throw Error(Code::Unauthenticated, "Session expired or logged out");
+}
+
+int AccountService::setPassword(std::string_view userRef, const std::string& newPassword) {
+    std::vector<FieldError> errors;
+    checkPassword(newPassword, settings_.minPasswordLength, errors);
+    throwIfInvalid(errors);
+    auto user = findUser(userRef);
+    auto revoked = store_.setPasswordHash(user.id, hasher_.hash(newPassword), nowMs(), "");
+    if (!revoked) throw Error(Code::NotFound, "No such user: " + std::string(userRef));
+    return *revoked;
+}
+
+User AccountService::updateProfile(const std::string& userId, const ProfileInput& input) {
+    if (!input.username && !input.email && !input.fullName)
+        throw Error(
+            Code::Invalid, "Give at least one of username, email, fullName", {{"username", "Nothing to update"}});
+    std::vector<FieldError> errors;
+    ProfileChange change;
+    if (input.username) change.username = checkUsername(*input.username, errors);
+    if (input.email) change.email = checkEmail(*input.email, errors);
+    if (input.fullName) change.fullName = checkFullName(*input.fullName, errors);
+    throwIfInvalid(errors);
+    std::optional<UserRecord> updated;
+    try {
+        updated = store_.updateProfile(userId, change, nowMs());
+    } catch (const UniqueConflict& e) {
+        throw takenError(e.fields);
+    }
+    if (!updated) throw Error(Code::NotFound, "No such user");
+    return *updated;
+}
+
+User AccountService::updateImage(const std::string& userId, ImageSlot slot, std::unique_ptr<StagedImage> image) {
+    const char* field = slot == ImageSlot::Avatar ? "Avatar" : "CoverImg";
+    if (!image) throw Error(Code::Invalid, std::string(field) + " file is required", {{field, "File is required"}});
+    // Point the slot at the new image, publish it, commit; else unpublish under
+    // the lock. The transaction ends (its connection goes back) before the old
+    // image is released in a transaction of its own.
+    std::optional<std::string> previous;
+    {
+        auto tx = store_.beginWrite();
+        previous = tx->setImage(userId, slot, image->reference(), nowMs());
+        if (!previous) throw Error(Code::NotFound, "No such user");
+        PublishedImages published{*tx, {image.get()}};
+        tx->commit();
+        published.keep();
+    }
+    if (*previous != image->reference()) releaseImages({*previous});
+    auto user = store_.findUserById(userId);
+    if (!user) throw Error(Code::NotFound, "No such user");
+    return *user;
+}
+
+UserRecord AccountService::deleteUser(std::string_view userRef) {
+    auto user = findUser(userRef);
+    auto removed = store_.deleteUser(user.id);
+    if (!removed) throw Error(Code::NotFound, "No such user: " + std::string(userRef));
+    releaseImages({removed->avatar, removed->coverImage});
+    return *removed;
+}
+
+void AccountService::releaseImages(const std::vector<std::string>& references) {
+    releaseUnreferenced(store_, media_, references);
+}
+
+UserCounts AccountService::countsFor(const std::string& userId) {
+    return store_.countsFor(userId, nowMs());
 }
 
 } // namespace usersvc

@@ -1,6 +1,8 @@
 #pragma once
-// The account use cases. POST /register and `usersvc register` both call
+// The account use cases: a user's registration, profile, images, password and
+// removal, and finding users. POST /register and `usersvc register` both call
 // registerUser; they differ only in how input arrives and output leaves.
+// Sessions (login, tokens, logout) are SessionService's (session_service.hpp).
 #include "domain/user.hpp"
 #include "domain/validation.hpp"
 #include "media/media_store.hpp"
@@ -17,8 +19,6 @@ namespace usersvc {
 
 class Store;
 class PasswordHasher;
-class TokenSigner;
-class Sealer;
 class MediaStore;
 struct UserQuery;
 
@@ -87,38 +87,16 @@ struct ProfileInput {
 
 class AccountService {
 public:
-    AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, TokenSigner& tokens, const Sealer& sealer,
-        AccountSettings settings);
+    AccountService(Store& store, MediaStore& media, PasswordHasher& hasher, AccountSettings settings);
 
     // Validates, hashes the password, stores the user and publishes the images in
     // one transaction. Throws Error{Invalid|Conflict}; on failure nothing is left behind.
     User registerUser(RegistrationInput& input);
 
-    // Checks credentials and opens a session. Unknown user and wrong password
-    // both throw Error{Unauthenticated, "Invalid credentials"} after one bcrypt run.
-    IssuedSession login(const LoginInput& input);
-    // The 400s login answers before looking anybody up: a missing or overlong
-    // identifier, a missing password. Login runs it too; the server runs it
-    // first, so that such requests never reach the failed-login limiter.
-    void checkLoginInput(const LoginInput& input) const;
-
-    // The user and session behind a valid access token whose session is still open.
-    AuthContext authenticate(std::string_view accessToken);
-
-    // Rotates the refresh token: the used one stops working. Presenting the
-    // just-rotated token again within the reuse interval answers with the same
-    // new pair; any later use of a rotated token revokes the whole session.
-    // Throws Error{Unauthenticated}.
-    IssuedSession refresh(std::string_view refreshToken, const ClientInfo& client);
-
     // Deletes image files no user refers to (an image replaced just before a
     // kill -9 was never released); returns how many. One write transaction per
     // shard directory, so a registration publishing meanwhile is never raced.
     int sweepUnreferencedMedia();
-
-    // Deletes revoked and expired sessions and forgets sealed replay answers past
-    // their reuse interval (run by serve at start and then every minute).
-    SessionPurge purgeSessions();
 
     // Checks the old password (WrongPassword, 400, when it does not match), sets
     // the new one and revokes every other session.
@@ -136,31 +114,7 @@ public:
     // nobody else references. Returns the removed user.
     UserRecord deleteUser(std::string_view userRef);
 
-    std::vector<SessionRecord> openSessions(std::string_view userRef);
     UserCounts countsFor(const std::string& userId);
-
-    // Revokes one session. Throws Error{NotFound} when it was not open.
-    void logoutSession(const std::string& sessionId);
-    // Revokes the session an access token names (expired tokens still name one).
-    void logoutByAccessToken(std::string_view accessToken);
-    void logoutByRefreshToken(std::string_view refreshToken);
-    // Revokes every session of the user; returns how many were open.
-    int logoutEverywhere(std::string_view userRef);
-
-    // Users managing their own sessions (GET/DELETE /users/sessions, POST
-    // /logout?scope=). The open sessions of `userId`, newest first.
-    std::vector<SessionRecord> sessionsOf(const std::string& userId);
-    // Revokes one of the user's own open sessions. Throws Error{NotFound} for
-    // any other id: another user's session looks the same as none.
-    void revokeOwnSession(const std::string& userId, const std::string& sessionId);
-    // Supabase Auth's logout scopes: this session (Local), every other session
-    // of the user (Others), or all of them (Global). Returns how many it revoked.
-    int logout(const AuthContext& auth, LogoutScope scope);
-
-    // A session for the user opened by the operator, without a password (the
-    // console's "an access token for this user"): a session like a login's,
-    // its user agent naming the console. The caller logs that it happened.
-    IssuedSession openSessionAsOperator(std::string_view userRef, const ClientInfo& client);
 
     // A user by username, email or _id. Throws Error{NotFound}.
     UserRecord findUser(std::string_view userRef);
@@ -170,16 +124,11 @@ public:
     const AccountSettings& settings() const { return settings_; }
 
 private:
-    IssuedSession openSession(const User& user, const ClientInfo& client);
-    std::string signAccessToken(const User& user, const std::string& sessionId, std::int64_t nowMs) const;
-    IssuedSession replayRotation(const SessionRecord& session);
     void releaseImages(const std::vector<std::string>& references);
 
     Store& store_;
     MediaStore& media_;
     PasswordHasher& hasher_;
-    TokenSigner& tokens_;
-    const Sealer& sealer_;
     AccountSettings settings_;
 };
 

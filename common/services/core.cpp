@@ -30,7 +30,8 @@ Core::Core(const CoreSettings& settings)
       media_(settings.dataDir / "media", settings.maxUploadBytes, store_.get()),
       hasher_(settings.bcryptCost, settings.bcryptConcurrency, std::chrono::milliseconds(settings.hashQueueTimeoutMs)),
       secret_(secretFor(settings)), tokens_(secret_), sealer_(secret_, "refresh-replay"),
-      accounts_(*store_, media_, hasher_, tokens_, sealer_, settings.accounts), subscriptions_(*store_, accounts_),
+      accounts_(*store_, media_, hasher_, settings.accounts),
+      sessions_(*store_, hasher_, tokens_, sealer_, settings.accounts), subscriptions_(*store_, accounts_),
       history_(*store_), importer_(*store_, hasher_, media_), backups_(*store_, media_), status_(*store_, hasher_) {}
 
 } // namespace usersvc

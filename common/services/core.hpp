@@ -10,6 +10,7 @@
 #include "services/backup_service.hpp"
 #include "services/history_service.hpp"
 #include "services/import_service.hpp"
+#include "services/session_service.hpp"
 #include "services/status_service.hpp"
 #include "services/subscription_service.hpp"
 #include "storage/database_url.hpp"
@@ -45,6 +46,7 @@ public:
     const CoreSettings& settings() const { return settings_; }
     MediaStore& media() { return media_; }
     AccountService& accounts() { return accounts_; }
+    SessionService& sessions() { return sessions_; }
     SubscriptionService& subscriptions() { return subscriptions_; }
     HistoryService& history() { return history_; }
     ImportService& importer() { return importer_; }
@@ -63,6 +65,7 @@ private:
     TokenSigner tokens_;
     Sealer sealer_;
     AccountService accounts_;
+    SessionService sessions_;
     SubscriptionService subscriptions_;
     HistoryService history_;
     ImportService importer_;

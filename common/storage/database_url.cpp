@@ -65,5 +65,4 @@ std::string redactedDatabaseUrl(const std::string& url) {
     return out;
 }
 
-
 } // namespace usersvc

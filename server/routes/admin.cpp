@@ -93,7 +93,7 @@ void showUser(Exchange& ex, RouteContext& ctx) {
     auto user = accounts.findUser(ex.params[0]);
     auto counts = accounts.countsFor(user.id);
     auto sessions = nlohmann::ordered_json::array();
-    for (const auto& s : accounts.sessionsOf(user.id))
+    for (const auto& s : ctx.core.sessions().sessionsOf(user.id))
         sessions.push_back(sessionRecordJson(s));
     auto history = nlohmann::ordered_json::array();
     for (const auto& entry : ctx.core.history().list(user.id))
@@ -147,12 +147,12 @@ void deleteUser(Exchange& ex, RouteContext& ctx) {
 }
 
 void revokeUserSessions(Exchange& ex, RouteContext& ctx) {
-    int revoked = ctx.core.accounts().logoutEverywhere(ex.params[0]);
+    int revoked = ctx.core.sessions().logoutEverywhere(ctx.core.accounts().findUser(ex.params[0]).id);
     sendData(ex.res, 200, "Sessions revoked", {{"revoked", revoked}});
 }
 
 void revokeSession(Exchange& ex, RouteContext& ctx) {
-    ctx.core.accounts().logoutSession(ex.params[0]);
+    ctx.core.sessions().logoutSession(ex.params[0]);
     sendData(ex.res, 200, "Session revoked", {{"revoked", 1}});
 }
 
@@ -161,7 +161,7 @@ void revokeSession(Exchange& ex, RouteContext& ctx) {
 // never silent.
 void issueAccessToken(Exchange& ex, RouteContext& ctx) {
     ClientInfo client{"usersvc console", ex.state.clientAddress};
-    auto session = ctx.core.accounts().openSessionAsOperator(ex.params[0], client);
+    auto session = ctx.core.sessions().openSessionAsOperator(ctx.core.accounts().findUser(ex.params[0]), client);
     logEvent("warn", requestIdOf(ex.res),
         "console issued an access token for user " + session.user.id + " (" + session.user.username + ") to " +
             ex.state.clientAddress);

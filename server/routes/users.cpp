@@ -56,9 +56,9 @@ void login(Exchange& ex, RouteContext& ctx) {
     }
     input.password = form.value("password");
     input.client = clientOf(ex);
-    ctx.core.accounts().checkLoginInput(input); // a 400 is no login attempt: not counted
+    ctx.core.sessions().checkLoginInput(input); // a 400 is no login attempt: not counted
     input.beforePasswordCheck = ex.beforeCredentialCheck;
-    auto session = ctx.core.accounts().login(input);
+    auto session = ctx.core.sessions().login(input);
     setSessionCookies(ex.res, session, ctx.cookies);
     sendData(ex.res, 200, "User logged in successfully", sessionJson(session, ctx.publicUrl));
 }
@@ -77,7 +77,7 @@ void refreshToken(Exchange& ex, RouteContext& ctx) {
         if (token.empty()) token = form.value("refreshToken");
     }
     try {
-        auto session = ctx.core.accounts().refresh(token, clientOf(ex));
+        auto session = ctx.core.sessions().refresh(token, clientOf(ex));
         setSessionCookies(ex.res, session, cookies);
         sendData(ex.res, 200, "Access token refreshed", sessionJson(session, ctx.publicUrl));
     } catch (const Error& e) {
@@ -99,7 +99,7 @@ LogoutScope scopeOf(const httplib::Request& req) {
 
 void logout(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto scope = scopeOf(ex.req);
-    ctx.core.accounts().logout(auth, scope);
+    ctx.core.sessions().logout(auth, scope);
     if (scope == LogoutScope::Others) {
         sendData(ex.res, 200, "Other sessions logged out", "Other sessions logged out");
         return;
@@ -112,7 +112,7 @@ void logout(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
 // belongs to marked `current`.
 void listSessions(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     auto list = nlohmann::ordered_json::array();
-    for (const auto& session : ctx.core.accounts().sessionsOf(auth.user.id)) {
+    for (const auto& session : ctx.core.sessions().sessionsOf(auth.user.id)) {
         auto json = sessionRecordJson(session);
         json["current"] = session.id == auth.sessionId;
         list.push_back(std::move(json));
@@ -124,7 +124,7 @@ void listSessions(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
 // id). Revoking the current one is a logout, cookies included.
 void revokeSession(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     const std::string& sessionId = ex.params[0];
-    ctx.core.accounts().revokeOwnSession(auth.user.id, sessionId);
+    ctx.core.sessions().revokeOwnSession(auth.user.id, sessionId);
     if (sessionId == auth.sessionId) clearSessionCookies(ex.res, ctx.cookies);
     sendData(ex.res, 200, "Session revoked", "Session revoked");
 }

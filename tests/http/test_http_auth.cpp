@@ -256,7 +256,7 @@ TEST_CASE("a login beyond --max-sessions-per-user signs out the least recently u
     CHECK(client.Get(kUsers + "/current-user", bearer(tokens[0]))->status == 401);
     for (const auto& token : {second, third, fourth})
         CHECK(client.Get(kUsers + "/current-user", bearer(token))->status == 200);
-    CHECK(server.core().accounts().openSessions("many").size() == 3);
+    CHECK(server.core().sessions().sessionsOf(server.core().accounts().findUser("many").id).size() == 3);
 }
 
 TEST_CASE("a form posted from another site cannot sign a browser in (login CSRF)") {

@@ -125,7 +125,7 @@ TEST_CASE("behind a trusted proxy, the client is the right-most X-Forwarded-For 
     CHECK(
         postLogin(client, {{"username", "victim"}, {"password", "password123"}}, {{"X-Forwarded-For", "203.0.113.99"}})
             .status == 200);
-    auto sessions = server.core().accounts().openSessions("victim");
+    auto sessions = server.core().sessions().sessionsOf(server.core().accounts().findUser("victim").id);
     CHECK(std::any_of(
         sessions.begin(), sessions.end(), [](const SessionRecord& s) { return s.clientAddress == "203.0.113.99"; }));
 }

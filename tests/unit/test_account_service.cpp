@@ -52,18 +52,19 @@ TEST_CASE("register, login, authenticate, logout: the whole session life") {
     CHECK(user.username == "john_doe");
     CHECK(user.email == "john@email.com");
 
-    auto session = accounts.login(credentials("JOHN@email.com", "password123"));
+    auto& sessions = core.sessions();
+    auto session = sessions.login(credentials("JOHN@email.com", "password123"));
     CHECK(session.user.id == user.id);
     CHECK(session.refreshToken.size() == 43);
-    auto auth = accounts.authenticate(session.accessToken);
+    auto auth = sessions.authenticate(session.accessToken);
     CHECK(auth.user.id == user.id);
     CHECK(auth.sessionId == session.sessionId);
     // Only the refresh token's hash is stored.
     CHECK(SqliteStore(dir.path() / "usersvc.db").findSession(session.sessionId)->refreshHash != session.refreshToken);
 
-    accounts.logoutSession(session.sessionId);
-    CHECK(codeOf([&] { accounts.authenticate(session.accessToken); }) == Code::Unauthenticated);
-    CHECK(codeOf([&] { accounts.logoutSession(session.sessionId); }) == Code::NotFound);
+    sessions.logoutSession(session.sessionId);
+    CHECK(codeOf([&] { sessions.authenticate(session.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { sessions.logoutSession(session.sessionId); }) == Code::NotFound);
 }
 
 TEST_CASE("unknown user and wrong password fail alike") {
@@ -73,21 +74,21 @@ TEST_CASE("unknown user and wrong password fail alike") {
     core.accounts().registerUser(in);
     std::string unknown, wrong;
     try {
-        core.accounts().login(credentials("nobody", "password123"));
+        core.sessions().login(credentials("nobody", "password123"));
     } catch (const Error& e) {
         CHECK(e.code == Code::Unauthenticated);
         unknown = e.what();
     }
     try {
-        core.accounts().login(credentials("alice", "password124"));
+        core.sessions().login(credentials("alice", "password124"));
     } catch (const Error& e) {
         CHECK(e.code == Code::Unauthenticated);
         wrong = e.what();
     }
     CHECK(unknown == "Invalid credentials");
     CHECK(wrong == unknown);
-    CHECK(codeOf([&] { core.accounts().login(credentials("", "x")); }) == Code::Invalid);
-    CHECK(codeOf([&] { core.accounts().login(credentials("alice", "")); }) == Code::Invalid);
+    CHECK(codeOf([&] { core.sessions().login(credentials("", "x")); }) == Code::Invalid);
+    CHECK(codeOf([&] { core.sessions().login(credentials("alice", "")); }) == Code::Invalid);
 }
 
 TEST_CASE("registration conflicts ignore case and leave no row and no file behind") {
@@ -159,11 +160,11 @@ TEST_CASE("users are found by username, email or _id, logoutEverywhere revokes a
     CHECK(core.accounts().findUser(user.id).username == "dave");
     CHECK(codeOf([&] { core.accounts().findUser("nobody"); }) == Code::NotFound);
 
-    auto s1 = core.accounts().login(credentials("dave", "password123"));
-    auto s2 = core.accounts().login(credentials("dave@example.com", "password123"));
-    CHECK(core.accounts().logoutEverywhere("dave") == 2);
-    CHECK(codeOf([&] { core.accounts().authenticate(s1.accessToken); }) == Code::Unauthenticated);
-    CHECK(codeOf([&] { core.accounts().authenticate(s2.accessToken); }) == Code::Unauthenticated);
+    auto s1 = core.sessions().login(credentials("dave", "password123"));
+    auto s2 = core.sessions().login(credentials("dave@example.com", "password123"));
+    CHECK(core.sessions().logoutEverywhere(core.accounts().findUser("dave").id) == 2);
+    CHECK(codeOf([&] { core.sessions().authenticate(s1.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.sessions().authenticate(s2.accessToken); }) == Code::Unauthenticated);
 }
 
 TEST_CASE("sessions can be revoked by either token") {
@@ -171,14 +172,14 @@ TEST_CASE("sessions can be revoked by either token") {
     Core core(test::testCoreSettings(dir.path()));
     auto in = input("erin", "erin@example.com");
     core.accounts().registerUser(in);
-    auto a = core.accounts().login(credentials("erin", "password123"));
-    auto b = core.accounts().login(credentials("erin", "password123"));
-    core.accounts().logoutByRefreshToken(a.refreshToken);
-    core.accounts().logoutByAccessToken(b.accessToken);
-    CHECK(codeOf([&] { core.accounts().authenticate(a.accessToken); }) == Code::Unauthenticated);
-    CHECK(codeOf([&] { core.accounts().authenticate(b.accessToken); }) == Code::Unauthenticated);
-    CHECK(codeOf([&] { core.accounts().logoutByRefreshToken("unknown"); }) == Code::NotFound);
-    CHECK(codeOf([&] { core.accounts().logoutByAccessToken("garbage"); }) == Code::Unauthenticated);
+    auto a = core.sessions().login(credentials("erin", "password123"));
+    auto b = core.sessions().login(credentials("erin", "password123"));
+    core.sessions().logoutByRefreshToken(a.refreshToken);
+    core.sessions().logoutByAccessToken(b.accessToken);
+    CHECK(codeOf([&] { core.sessions().authenticate(a.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.sessions().authenticate(b.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.sessions().logoutByRefreshToken("unknown"); }) == Code::NotFound);
+    CHECK(codeOf([&] { core.sessions().logoutByAccessToken("garbage"); }) == Code::Unauthenticated);
 }
 
 TEST_CASE("a token signed by one process is accepted by another on the same data dir") {
@@ -186,9 +187,9 @@ TEST_CASE("a token signed by one process is accepted by another on the same data
     Core cli(test::testCoreSettings(dir.path()));
     auto in = input("frank", "frank@example.com");
     cli.accounts().registerUser(in);
-    auto session = cli.accounts().login(credentials("frank", "password123"));
+    auto session = cli.sessions().login(credentials("frank", "password123"));
     Core server(test::testCoreSettings(dir.path()));
-    CHECK(server.accounts().authenticate(session.accessToken).user.username == "frank");
+    CHECK(server.sessions().authenticate(session.accessToken).user.username == "frank");
 }
 
 TEST_CASE("the history service keeps the newest 1000 entries per user") {
@@ -212,15 +213,15 @@ TEST_CASE("refresh tokens rotate, a stale one revokes the session") {
     Core core(settings);
     auto in = input("rot", "rot@example.com");
     core.accounts().registerUser(in);
-    auto first = core.accounts().login(credentials("rot", "password123"));
-    auto second = core.accounts().refresh(first.refreshToken, {});
+    auto first = core.sessions().login(credentials("rot", "password123"));
+    auto second = core.sessions().refresh(first.refreshToken, {});
     CHECK(second.sessionId == first.sessionId);
     CHECK(second.refreshToken != first.refreshToken);
-    auto third = core.accounts().refresh(second.refreshToken, {});
+    auto third = core.sessions().refresh(second.refreshToken, {});
     // first is two generations old: reuse, whatever the interval.
-    CHECK(codeOf([&] { core.accounts().refresh(first.refreshToken, {}); }) == Code::Unauthenticated);
-    CHECK(codeOf([&] { core.accounts().refresh(third.refreshToken, {}); }) == Code::Unauthenticated);
-    CHECK(codeOf([&] { core.accounts().authenticate(third.accessToken); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.sessions().refresh(first.refreshToken, {}); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.sessions().refresh(third.refreshToken, {}); }) == Code::Unauthenticated);
+    CHECK(codeOf([&] { core.sessions().authenticate(third.accessToken); }) == Code::Unauthenticated);
     // Only hashes are stored: the session row does not hold the token in clear.
     auto session = SqliteStore(dir.path() / "usersvc.db").findSession(first.sessionId);
     CHECK(session->refreshHash.find(third.refreshToken) == std::string::npos);
