@@ -1,22 +1,20 @@
 #include "domain/ids.hpp"
 
-#include "security/crypto.hpp"
-
-#include <chrono>
-#include <cstdint>
-
 namespace usersvc {
 
-std::string newObjectId() {
-    auto seconds = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+std::string objectIdOf(std::uint32_t seconds, std::string_view eightBytes) {
+    static const char* hex = "0123456789abcdef";
     std::string raw(4, '\0');
     raw[0] = static_cast<char>(seconds >> 24);
     raw[1] = static_cast<char>(seconds >> 16);
     raw[2] = static_cast<char>(seconds >> 8);
     raw[3] = static_cast<char>(seconds);
-    raw += randomBytes(8);
-    return hexEncode(raw);
+    raw.append(eightBytes.substr(0, 8));
+    std::string out;
+    out.reserve(raw.size() * 2);
+    for (unsigned char c : raw)
+        out += {hex[c >> 4], hex[c & 15]};
+    return out;
 }
 
 bool isObjectId(std::string_view s) {

@@ -1,6 +1,7 @@
 #include "security/crypto.hpp"
 
 #include "domain/error.hpp"
+#include "domain/ids.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -9,6 +10,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <chrono>
+
 namespace usersvc {
 
 std::string randomBytes(std::size_t n) {
@@ -16,6 +19,12 @@ std::string randomBytes(std::size_t n) {
     if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
         throw Error(Code::Internal, "the system random number generator failed");
     return out;
+}
+
+std::string newObjectId() {
+    auto seconds = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    return objectIdOf(seconds, randomBytes(8));
 }
 
 std::string hexEncode(std::string_view bytes) {

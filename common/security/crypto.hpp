@@ -10,6 +10,9 @@
 namespace usersvc {
 
 std::string randomBytes(std::size_t n);
+
+// A new ObjectId-shaped id (domain/ids.hpp): this second, then 8 bytes from the OS.
+std::string newObjectId();
 std::string hexEncode(std::string_view bytes);
 std::string base64UrlEncode(std::string_view bytes);
 std::optional<std::string> base64UrlDecode(std::string_view text);

@@ -5,6 +5,7 @@
 #include "domain/ids.hpp"
 #include "domain/validation.hpp"
 #include "media/media_store.hpp"
+#include "security/crypto.hpp"
 #include "security/password.hpp"
 #include "services/json_records.hpp"
 #include "services/store_writes.hpp"

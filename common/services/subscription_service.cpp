@@ -4,6 +4,7 @@
 #include "domain/error.hpp"
 #include "domain/ids.hpp"
 #include "domain/validation.hpp"
+#include "security/crypto.hpp"
 #include "services/account_service.hpp"
 #include "storage/store.hpp"
 

@@ -7,7 +7,7 @@
 //
 // The store words no user-facing message: a write that finds a unique field
 // taken throws UniqueConflict naming the fields, and the services say what it
-// means (services/conflicts.hpp).
+// means (services/store_writes.hpp).
 #include "domain/attempt_windows.hpp"
 #include "domain/user.hpp"
 

@@ -5,6 +5,7 @@
 #include "domain/error.hpp"
 #include "domain/ids.hpp"
 #include "login_limiter.hpp"
+#include "security/crypto.hpp"
 #include "storage/pg_store.hpp"
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"

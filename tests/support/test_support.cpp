@@ -2,6 +2,7 @@
 
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
+#include "security/crypto.hpp"
 #include "storage/sqlite_store.hpp"
 
 #include <arpa/inet.h>

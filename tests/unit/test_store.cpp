@@ -2,6 +2,7 @@
 #include "domain/error.hpp"
 #include "domain/ids.hpp"
 #include "media/media_store.hpp"
+#include "security/crypto.hpp"
 #include "services/store_writes.hpp"
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"

@@ -1,6 +1,7 @@
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
 #include "domain/validation.hpp"
+#include "security/crypto.hpp"
 
 #include <doctest/doctest.h>
 
