@@ -40,6 +40,22 @@ function el(tag, attrs = {}, ...children) {
 
 class SignInNeeded extends Error {}
 
+// A console action (a button, a form): its failure shows on the page (or asks
+// to sign in again) instead of becoming an unhandled rejection; `after` runs
+// once it succeeded.
+function action(fn, after = () => route()) {
+  return async (e) => {
+    e.preventDefault();
+    try {
+      await fn(e);
+      after();
+    } catch (err) {
+      if (err instanceof SignInNeeded) return signIn("Sign in again");
+      main.prepend(notice(err.message, "error"));
+    }
+  };
+}
+
 async function api(method, path, body) {
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) throw new SignInNeeded();
@@ -122,17 +138,6 @@ function formData(form) {
 async function userPage(id) {
   const data = await api("GET", "/users/" + encodeURIComponent(id));
   const u = data.user;
-  const reload = () => route();
-  const act = (fn) => async (e) => {
-    e.preventDefault();
-    try {
-      await fn(e);
-      reload();
-    } catch (err) {
-      if (err instanceof SignInNeeded) return signIn("Sign in again");
-      main.prepend(notice(err.message, "error"));
-    }
-  };
   const tokenOut = el("p", { id: "issued-token" });
   show(
     el("h1", {}, u.username, " ", el("span", { class: "muted" }, u._id)),
@@ -143,20 +148,20 @@ async function userPage(id) {
        ["Subscribers", data.counts.subscribers], ["Subscribed to", data.counts.subscribedTo]]
         .map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", { "data-field": k }, v))))),
     el("h2", {}, "Edit profile"),
-    el("form", { id: "edit-profile", onsubmit: act((e) => api("PATCH", "/users/" + u._id, Object.fromEntries(formData(e.target)))) },
+    el("form", { id: "edit-profile", onsubmit: action((e) => api("PATCH", "/users/" + u._id, Object.fromEntries(formData(e.target)))) },
       el("label", {}, "Username", el("input", { name: "username", placeholder: u.username })),
       el("label", {}, "E-mail", el("input", { name: "email", placeholder: u.email })),
       el("label", {}, "Name", el("input", { name: "fullName", placeholder: u.fullName })),
       el("button", { type: "submit" }, "Save")),
     el("h2", {}, "Images"),
-    el("form", { id: "replace-avatar", onsubmit: act((e) => api("PATCH", `/users/${u._id}/avatar`, formData(e.target))) },
+    el("form", { id: "replace-avatar", onsubmit: action((e) => api("PATCH", `/users/${u._id}/avatar`, formData(e.target))) },
       el("label", {}, "Avatar", el("input", { type: "file", name: "Avatar", accept: "image/*", required: true })),
       el("button", { type: "submit" }, "Replace avatar")),
-    el("form", { id: "replace-cover", onsubmit: act((e) => api("PATCH", `/users/${u._id}/cover-image`, formData(e.target))) },
+    el("form", { id: "replace-cover", onsubmit: action((e) => api("PATCH", `/users/${u._id}/cover-image`, formData(e.target))) },
       el("label", {}, "Cover image", el("input", { type: "file", name: "CoverImg", accept: "image/*", required: true })),
       el("button", { type: "submit" }, "Replace cover")),
     el("h2", {}, "Set password"),
-    el("form", { id: "set-password", onsubmit: act((e) => api("PUT", `/users/${u._id}/password`, Object.fromEntries(new FormData(e.target)))) },
+    el("form", { id: "set-password", onsubmit: action((e) => api("PUT", `/users/${u._id}/password`, Object.fromEntries(new FormData(e.target)))) },
       el("label", {}, "New password", el("input", { type: "password", name: "password", required: true, autocomplete: "new-password" })),
       el("button", { type: "submit" }, "Set password (revokes every session)")),
     el("h2", {}, `Open sessions (${data.sessions.length})`),
@@ -164,8 +169,8 @@ async function userPage(id) {
       el("thead", {}, el("tr", {}, ["Created", "Last used", "User agent", "Address", ""].map((h) => el("th", {}, h)))),
       el("tbody", {}, data.sessions.map((s) => el("tr", { "data-session": s.sessionId },
         el("td", {}, s.createdAt), el("td", {}, s.lastUsedAt), el("td", {}, s.userAgent), el("td", {}, s.clientAddress),
-        el("td", {}, el("button", { class: "quiet revoke", onclick: act(() => api("DELETE", "/sessions/" + encodeURIComponent(s.sessionId))) }, "Revoke")))))),
-    data.sessions.length ? el("p", {}, el("button", { class: "quiet", id: "revoke-all", onclick: act(() => api("DELETE", `/users/${u._id}/sessions`)) }, "Revoke all")) : null,
+        el("td", {}, el("button", { class: "quiet revoke", onclick: action(() => api("DELETE", "/sessions/" + encodeURIComponent(s.sessionId))) }, "Revoke")))))),
+    data.sessions.length ? el("p", {}, el("button", { class: "quiet", id: "revoke-all", onclick: action(() => api("DELETE", `/users/${u._id}/sessions`)) }, "Revoke all")) : null,
     el("h2", {}, "Try the API as this user"),
     el("p", { class: "warning" }, "Opens a real session for this user, without their password. The server log records it."),
     el("p", {}, el("button", { class: "quiet", id: "issue-token", onclick: async () => {
@@ -183,7 +188,7 @@ async function userPage(id) {
     el("h2", {}, "Watch history"),
     data.history.length ? el("ul", {}, data.history.map((h) => el("li", {}, h.videoId, " ", el("span", { class: "muted" }, h.watchedAt)))) : el("p", { class: "muted" }, "Nothing watched"),
     el("h2", {}, "Delete"),
-    el("p", {}, el("button", { class: "danger", id: "delete-user", onclick: act(async () => {
+    el("p", {}, el("button", { class: "danger", id: "delete-user", onclick: action(async () => {
       if (!confirm(`Delete ${u.username} with their sessions, subscriptions and history?`)) return;
       await api("DELETE", "/users/" + u._id);
       location.hash = "#/users";
@@ -198,16 +203,10 @@ function personList(people) {
 function createPage() {
   show(
     el("h1", {}, "Create a user"),
-    el("form", { id: "create-user", onsubmit: async (e) => {
-      e.preventDefault();
-      try {
-        const user = await api("POST", "/users", formData(e.target));
-        location.hash = "#/users/" + user._id;
-      } catch (err) {
-        if (err instanceof SignInNeeded) return signIn("Sign in again");
-        main.prepend(notice(err.message, "error"));
-      }
-    } },
+    el("form", { id: "create-user", onsubmit: action(async (e) => {
+      const user = await api("POST", "/users", formData(e.target));
+      location.hash = "#/users/" + user._id;
+    }, () => {}) },
       el("label", {}, "Username", el("input", { name: "username", required: true })),
       el("label", {}, "E-mail", el("input", { name: "email", type: "email", required: true })),
       el("label", {}, "Password", el("input", { name: "password", type: "password", required: true, autocomplete: "new-password" })),
@@ -226,7 +225,7 @@ async function activityPage() {
     data.lockouts.length
       ? el("table", { id: "lockouts" }, el("tbody", {}, data.lockouts.map((l) => el("tr", {},
           el("td", {}, l.kind), el("td", {}, l.user ? l.user.username : l.subject), el("td", {}, `${l.failures} failures`), el("td", {}, `${l.retryAfter} s left`),
-          el("td", {}, el("button", { class: "quiet", onclick: async () => { await api("DELETE", "/lockouts/" + encodeURIComponent(l.key)); route(); } }, "Unlock"))))))
+          el("td", {}, el("button", { class: "quiet", onclick: action(() => api("DELETE", "/lockouts/" + encodeURIComponent(l.key))) }, "Unlock"))))))
       : el("p", { class: "muted" }, "Nobody is locked out"),
     el("h2", {}, "Recent requests (this instance)"),
     el("table", { id: "requests" },
