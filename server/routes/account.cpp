@@ -3,7 +3,7 @@
 #include "domain/user_json.hpp"
 #include "envelope.hpp"
 #include "form_input.hpp"
-#include "http_server.hpp"
+#include "route_context.hpp"
 #include "services/core.hpp"
 
 namespace usersvc::http {

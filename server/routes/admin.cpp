@@ -9,8 +9,8 @@
 #include "domain/user_json.hpp"
 #include "envelope.hpp"
 #include "form_input.hpp"
-#include "http_server.hpp"
 #include "log.hpp"
+#include "route_context.hpp"
 #include "services/core.hpp"
 
 #include <charconv>

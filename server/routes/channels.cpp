@@ -5,7 +5,7 @@
 #include "domain/error.hpp"
 #include "domain/user_json.hpp"
 #include "envelope.hpp"
-#include "http_server.hpp"
+#include "route_context.hpp"
 #include "services/core.hpp"
 
 #include <charconv>

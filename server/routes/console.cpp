@@ -3,7 +3,7 @@
 // step; a strict Content-Security-Policy allows this origin's script and
 // styles only, and no inline script.
 #include "envelope.hpp"
-#include "http_server.hpp"
+#include "route_context.hpp"
 
 #include <string_view>
 

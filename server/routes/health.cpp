@@ -1,5 +1,5 @@
 #include "envelope.hpp"
-#include "http_server.hpp"
+#include "route_context.hpp"
 #include "services/core.hpp"
 
 namespace usersvc::http {

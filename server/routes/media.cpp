@@ -4,7 +4,7 @@
 // range is served as 206, and the content hash is the ETag.
 #include "byte_range.hpp"
 #include "envelope.hpp"
-#include "http_server.hpp"
+#include "route_context.hpp"
 #include "services/core.hpp"
 
 namespace usersvc::http {

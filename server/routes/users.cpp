@@ -6,8 +6,8 @@
 #include "domain/validation.hpp"
 #include "envelope.hpp"
 #include "form_input.hpp"
-#include "http_server.hpp"
 #include "login_limiter.hpp"
+#include "route_context.hpp"
 #include "services/core.hpp"
 
 namespace usersvc::http {
