@@ -6,6 +6,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <SQLiteCpp/VariadicBind.h>
 #include <sqlite3.h>
 
 #include <memory>

@@ -10,14 +10,8 @@ void SqliteStore::createSession(const SessionRecord& s) {
         auto& insert = lease.statement("INSERT INTO sessions (id, user_id, refresh_hash, created_at, "
                                        "last_used_at, expires_at, user_agent, client_address) "
                                        "VALUES (?,?,?,?,?,?,?,?)");
-        insert.bind(1, s.id);
-        insert.bind(2, s.userId);
-        insert.bind(3, s.refreshHash);
-        insert.bind(4, static_cast<int64_t>(s.createdAtMs));
-        insert.bind(5, static_cast<int64_t>(s.lastUsedAtMs));
-        insert.bind(6, static_cast<int64_t>(s.expiresAtMs));
-        insert.bind(7, s.userAgent);
-        insert.bind(8, s.clientAddress);
+        SQLite::bind(insert, s.id, s.userId, s.refreshHash, static_cast<int64_t>(s.createdAtMs),
+            static_cast<int64_t>(s.lastUsedAtMs), static_cast<int64_t>(s.expiresAtMs), s.userAgent, s.clientAddress);
         insert.exec();
     });
 }
@@ -26,7 +20,7 @@ std::optional<SessionRecord> SqliteStore::findSession(const std::string& session
     return guarded([&]() -> std::optional<SessionRecord> {
         Lease lease(*this);
         auto& q = lease.statement(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
-        q.bind(1, sessionId);
+        SQLite::bind(q, sessionId);
         if (!q.executeStep()) return std::nullopt;
         return readSession(q);
     });
@@ -36,7 +30,7 @@ std::optional<SessionRecord> SqliteStore::findSessionByRefreshHash(const std::st
     return guarded([&]() -> std::optional<SessionRecord> {
         Lease lease(*this);
         auto& q = lease.statement(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE refresh_hash = ?");
-        q.bind(1, refreshHash);
+        SQLite::bind(q, refreshHash);
         if (!q.executeStep()) return std::nullopt;
         return readSession(q);
     });
@@ -48,8 +42,7 @@ std::optional<UserRecord> SqliteStore::findUserOfActiveSession(const std::string
         auto& q = lease.statement(std::string("SELECT ") + kUserColumns +
                                   " FROM sessions s JOIN users u ON u.id = s.user_id"
                                   " WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?");
-        q.bind(1, sessionId);
-        q.bind(2, static_cast<int64_t>(nowMs));
+        SQLite::bind(q, sessionId, static_cast<int64_t>(nowMs));
         if (!q.executeStep()) return std::nullopt;
         return readUser(q);
     });
@@ -59,8 +52,7 @@ bool SqliteStore::revokeSession(const std::string& sessionId, std::int64_t nowMs
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
-        q.bind(1, static_cast<int64_t>(nowMs));
-        q.bind(2, sessionId);
+        SQLite::bind(q, static_cast<int64_t>(nowMs), sessionId);
         return q.exec() > 0;
     });
 }
@@ -70,9 +62,7 @@ int SqliteStore::revokeUserSessions(const std::string& userId, std::int64_t nowM
         Lease lease(*this);
         auto& q = lease.statement("UPDATE sessions SET revoked_at = ? "
                                   "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
-        q.bind(1, static_cast<int64_t>(nowMs));
-        q.bind(2, userId);
-        q.bind(3, keepSessionId);
+        SQLite::bind(q, static_cast<int64_t>(nowMs), userId, keepSessionId);
         return q.exec();
     });
 }
@@ -98,17 +88,13 @@ bool SqliteStore::rotateRefresh(const std::string& sessionId, const std::string&
         if (update.exec() != 1) return false;
         auto& retire = lease.statement("INSERT OR IGNORE INTO retired_refresh_tokens (refresh_hash, session_id,"
                                        " retired_at) VALUES (?, ?, ?)");
-        retire.bind(1, oldHash);
-        retire.bind(2, sessionId);
-        retire.bind(3, static_cast<int64_t>(next.lastUsedAtMs));
+        SQLite::bind(retire, oldHash, sessionId, static_cast<int64_t>(next.lastUsedAtMs));
         retire.exec();
         // kRetiredHashesKept, newest first.
         auto& trim = lease.statement("DELETE FROM retired_refresh_tokens WHERE session_id = ? AND refresh_hash NOT IN"
                                      " (SELECT refresh_hash FROM retired_refresh_tokens WHERE session_id = ?"
                                      " ORDER BY retired_at DESC LIMIT ?)");
-        trim.bind(1, sessionId);
-        trim.bind(2, sessionId);
-        trim.bind(3, kRetiredHashesKept);
+        SQLite::bind(trim, sessionId, sessionId, kRetiredHashesKept);
         trim.exec();
         tx.commit();
         return true;
@@ -121,7 +107,7 @@ std::optional<SessionRecord> SqliteStore::findSessionByRetiredRefreshHash(const 
         auto& q = lease.statement(std::string("SELECT ") + kSessionColumns +
                                   " FROM sessions WHERE id = (SELECT session_id FROM"
                                   " retired_refresh_tokens WHERE refresh_hash = ?)");
-        q.bind(1, refreshHash);
+        SQLite::bind(q, refreshHash);
         if (!q.executeStep()) return std::nullopt;
         return readSession(q);
     });
@@ -133,8 +119,7 @@ std::vector<SessionRecord> SqliteStore::listOpenSessions(const std::string& user
         auto& q = lease.statement(std::string("SELECT ") + kSessionColumns +
                                   " FROM sessions WHERE user_id = ? AND revoked_at IS NULL"
                                   " AND expires_at > ? ORDER BY created_at DESC");
-        q.bind(1, userId);
-        q.bind(2, static_cast<int64_t>(nowMs));
+        SQLite::bind(q, userId, static_cast<int64_t>(nowMs));
         std::vector<SessionRecord> out;
         while (q.executeStep())
             out.push_back(readSession(q));
@@ -148,10 +133,7 @@ int SqliteStore::revokeSessionsBeyond(const std::string& userId, int keep, std::
         auto& q = lease.statement("UPDATE sessions SET revoked_at = ? WHERE id IN (SELECT id FROM sessions"
                                   " WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?"
                                   " ORDER BY last_used_at DESC, created_at DESC LIMIT -1 OFFSET ?)");
-        q.bind(1, static_cast<int64_t>(nowMs));
-        q.bind(2, userId);
-        q.bind(3, static_cast<int64_t>(nowMs));
-        q.bind(4, keep);
+        SQLite::bind(q, static_cast<int64_t>(nowMs), userId, static_cast<int64_t>(nowMs), keep);
         return q.exec();
     });
 }
@@ -164,11 +146,11 @@ SessionPurge SqliteStore::purgeSessions(std::int64_t nowMs, std::int64_t replayB
         auto& revoked = lease.statement("DELETE FROM sessions WHERE revoked_at IS NOT NULL");
         purged.sessions = revoked.exec();
         auto& expired = lease.statement("DELETE FROM sessions WHERE expires_at <= ?");
-        expired.bind(1, static_cast<int64_t>(nowMs));
+        SQLite::bind(expired, static_cast<int64_t>(nowMs));
         purged.sessions += expired.exec();
         auto& replays = lease.statement(
             "UPDATE sessions SET replay_sealed = NULL WHERE replay_sealed IS NOT NULL AND rotated_at <= ?");
-        replays.bind(1, static_cast<int64_t>(replayBeforeMs));
+        SQLite::bind(replays, static_cast<int64_t>(replayBeforeMs));
         purged.replays = replays.exec();
         tx.commit();
         return purged;
@@ -179,7 +161,7 @@ std::int64_t SqliteStore::countOpenSessions(std::int64_t nowMs) {
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > ?");
-        q.bind(1, static_cast<int64_t>(nowMs));
+        SQLite::bind(q, static_cast<int64_t>(nowMs));
         q.executeStep();
         return q.getColumn(0).getInt64();
     });

@@ -10,16 +10,12 @@ bool SqliteStore::toggleSubscription(
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto& del = lease.statement("DELETE FROM subscriptions WHERE subscriber_id = ? AND channel_id = ?");
-        del.bind(1, subscriberId);
-        del.bind(2, channelId);
+        SQLite::bind(del, subscriberId, channelId);
         bool subscribed = del.exec() == 0;
         if (subscribed) {
             auto& add = lease.statement("INSERT INTO subscriptions (id, subscriber_id, channel_id, created_at)"
                                         " VALUES (?, ?, ?, ?)");
-            add.bind(1, newId);
-            add.bind(2, subscriberId);
-            add.bind(3, channelId);
-            add.bind(4, static_cast<int64_t>(nowMs));
+            SQLite::bind(add, newId, subscriberId, channelId, static_cast<int64_t>(nowMs));
             add.exec();
         }
         tx.commit();
@@ -31,8 +27,7 @@ bool SqliteStore::isSubscribed(const std::string& subscriberId, const std::strin
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("SELECT 1 FROM subscriptions WHERE subscriber_id = ? AND channel_id = ?");
-        q.bind(1, subscriberId);
-        q.bind(2, channelId);
+        SQLite::bind(q, subscriberId, channelId);
         return q.executeStep();
     });
 }
@@ -59,9 +54,7 @@ std::vector<Subscription> SqliteStore::listSubscriptionsWhere(
                                   key +
                                   " = ?"
                                   " ORDER BY s.created_at DESC, s.id LIMIT ? OFFSET ?");
-        q.bind(1, id);
-        q.bind(2, static_cast<int64_t>(limit));
-        q.bind(3, static_cast<int64_t>(offset));
+        SQLite::bind(q, id, static_cast<int64_t>(limit), static_cast<int64_t>(offset));
         std::vector<Subscription> out;
         while (q.executeStep()) {
             Subscription sub;
@@ -83,8 +76,7 @@ UserCounts SqliteStore::countsFor(const std::string& userId, std::int64_t nowMs)
                                   " (SELECT count(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL"
                                   "  AND expires_at > ?2),"
                                   " (SELECT count(*) FROM watch_history WHERE user_id = ?1)");
-        q.bind(1, userId);
-        q.bind(2, static_cast<int64_t>(nowMs));
+        SQLite::bind(q, userId, static_cast<int64_t>(nowMs));
         q.executeStep();
         return UserCounts{
             q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(), q.getColumn(3).getInt64()};
@@ -99,7 +91,7 @@ std::int64_t SqliteStore::recordWatch(
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         // A repeat within the same millisecond still moves to the front.
         auto& newest = lease.statement("SELECT max(watched_at) FROM watch_history WHERE user_id = ?");
-        newest.bind(1, userId);
+        SQLite::bind(newest, userId);
         newest.executeStep();
         std::int64_t at = nowMs;
         if (!newest.getColumn(0).isNull()) at = std::max(at, newest.getColumn(0).getInt64() + 1);
@@ -107,15 +99,12 @@ std::int64_t SqliteStore::recordWatch(
         auto& upsert =
             lease.statement("INSERT INTO watch_history (user_id, video_id, watched_at) VALUES (?, ?, ?)"
                             " ON CONFLICT (user_id, video_id) DO UPDATE SET watched_at = excluded.watched_at");
-        upsert.bind(1, userId);
-        upsert.bind(2, videoId);
-        upsert.bind(3, static_cast<int64_t>(at));
+        SQLite::bind(upsert, userId, videoId, static_cast<int64_t>(at));
         upsert.exec();
         auto& trim = lease.statement("DELETE FROM watch_history WHERE user_id = ?1 AND watched_at <"
                                      " (SELECT watched_at FROM watch_history WHERE user_id = ?1"
                                      "  ORDER BY watched_at DESC LIMIT 1 OFFSET ?2)");
-        trim.bind(1, userId);
-        trim.bind(2, static_cast<int64_t>(keep - 1));
+        SQLite::bind(trim, userId, static_cast<int64_t>(keep - 1));
         trim.exec();
         tx.commit();
         return at;
@@ -127,8 +116,7 @@ std::vector<WatchEntry> SqliteStore::listHistory(const std::string& userId, std:
         Lease lease(*this);
         auto& q = lease.statement("SELECT video_id, watched_at FROM watch_history WHERE user_id = ?"
                                   " ORDER BY watched_at DESC LIMIT ?");
-        q.bind(1, userId);
-        q.bind(2, static_cast<int64_t>(limit));
+        SQLite::bind(q, userId, static_cast<int64_t>(limit));
         std::vector<WatchEntry> out;
         while (q.executeStep())
             out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64()});

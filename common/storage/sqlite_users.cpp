@@ -31,9 +31,7 @@ bool fewPrefixMatches(SqliteStore::Lease& lease, const PrefixRange& range) {
         " (SELECT count(*) FROM (SELECT 1 FROM users WHERE email >= ?1 AND email < ?2 LIMIT ?3)),"
         " (SELECT count(*) FROM (SELECT 1 FROM users WHERE lower(full_name) >= ?1 AND lower(full_name) < ?2"
         " LIMIT ?3)))");
-    q.bind(1, range.from);
-    q.bind(2, range.to);
-    q.bind(3, kSelectiveMatches);
+    SQLite::bind(q, range.from, range.to, kSelectiveMatches);
     q.executeStep();
     bool few = q.getColumn(0).getInt() < kSelectiveMatches;
     q.reset();
@@ -78,15 +76,13 @@ std::optional<std::string> SqliteWriteTransaction::setImage(
     return guarded([&]() -> std::optional<std::string> {
         const char* column = columnOf(slot);
         auto& current = lease_.statement(std::string("SELECT ") + column + " FROM users WHERE id = ?");
-        current.bind(1, userId);
+        SQLite::bind(current, userId);
         if (!current.executeStep()) return std::nullopt;
         std::string previous = current.getColumn(0).getString();
         current.reset();
         auto& update =
             lease_.statement(std::string("UPDATE users SET ") + column + " = ?, updated_at = ? WHERE id = ?");
-        update.bind(1, reference);
-        update.bind(2, static_cast<int64_t>(nowMs));
-        update.bind(3, userId);
+        SQLite::bind(update, reference, static_cast<int64_t>(nowMs), userId);
         update.exec();
         return previous;
     });
@@ -97,7 +93,7 @@ bool SqliteWriteTransaction::isMediaReferenced(const std::string& reference) {
         // The `<> ''` terms let SQLite use the partial indexes.
         auto& q = lease_.statement("SELECT EXISTS (SELECT 1 FROM users WHERE avatar = ?1 AND avatar <> '')"
                                    " OR EXISTS (SELECT 1 FROM users WHERE cover_image = ?1 AND cover_image <> '')");
-        q.bind(1, reference);
+        SQLite::bind(q, reference);
         q.executeStep();
         bool referenced = q.getColumn(0).getInt() != 0;
         q.reset();
@@ -110,7 +106,7 @@ std::optional<UserRecord> SqliteStore::findUserBy(const char* column, const std:
     return guarded([&]() -> std::optional<UserRecord> {
         Lease lease(*this);
         auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u." + column + " = ?");
-        q.bind(1, value);
+        SQLite::bind(q, value);
         if (!q.executeStep()) return std::nullopt;
         return readUser(q);
     });
@@ -144,7 +140,7 @@ std::optional<UserRecord> SqliteStore::updateProfile(
         update.bind(5, userId);
         if (update.exec() != 1) return std::nullopt;
         auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
-        q.bind(1, userId);
+        SQLite::bind(q, userId);
         q.executeStep();
         UserRecord updated = readUser(q);
         q.reset();
@@ -160,15 +156,11 @@ std::optional<int> SqliteStore::setPasswordHash(
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto& update = lease.statement("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?");
-        update.bind(1, hash);
-        update.bind(2, static_cast<int64_t>(nowMs));
-        update.bind(3, userId);
+        SQLite::bind(update, hash, static_cast<int64_t>(nowMs), userId);
         if (update.exec() != 1) return std::nullopt;
         auto& revoke = lease.statement("UPDATE sessions SET revoked_at = ? "
                                        "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?");
-        revoke.bind(1, static_cast<int64_t>(nowMs));
-        revoke.bind(2, userId);
-        revoke.bind(3, keepSessionId);
+        SQLite::bind(revoke, static_cast<int64_t>(nowMs), userId, keepSessionId);
         int revoked = revoke.exec();
         tx.commit();
         return revoked;
@@ -180,9 +172,7 @@ bool SqliteStore::replacePasswordHash(
     return guarded([&] {
         Lease lease(*this);
         auto& q = lease.statement("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?");
-        q.bind(1, newHash);
-        q.bind(2, userId);
-        q.bind(3, oldHash);
+        SQLite::bind(q, newHash, userId, oldHash);
         return q.exec() == 1;
     });
 }
@@ -193,13 +183,13 @@ std::optional<UserRecord> SqliteStore::deleteUser(const std::string& userId) {
         auto& db = lease.db();
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto& q = lease.statement(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?");
-        q.bind(1, userId);
+        SQLite::bind(q, userId);
         if (!q.executeStep()) return std::nullopt;
         UserRecord user = readUser(q);
         q.reset();
         // Sessions, retired tokens, subscriptions both ways and history go by ON DELETE CASCADE.
         auto& del = lease.statement("DELETE FROM users WHERE id = ?");
-        del.bind(1, userId);
+        SQLite::bind(del, userId);
         del.exec();
         tx.commit();
         return user;
@@ -218,11 +208,8 @@ void SqliteStore::listUsers(
                                   ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
                                   " AND s.expires_at > ?1) FROM users u WHERE u.id > ?2 AND " +
                                   match + " ORDER BY u.id LIMIT ?5");
-        q.bind(1, static_cast<int64_t>(nowMs));
-        q.bind(2, query.afterId);
-        q.bind(3, prefix ? range.from : query.search);
-        q.bind(4, prefix ? range.to : likePattern(query.search));
-        q.bind(5, static_cast<int64_t>(query.limit));
+        SQLite::bind(q, static_cast<int64_t>(nowMs), query.afterId, prefix ? range.from : query.search,
+            prefix ? range.to : likePattern(query.search), static_cast<int64_t>(query.limit));
         while (q.executeStep()) {
             UserListing row;
             row.user = readUser(q);
