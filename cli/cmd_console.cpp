@@ -4,6 +4,7 @@
 // these ask it over its admin API with the console token, as the console does.
 #include "client_address.hpp"
 #include "commands.hpp"
+#include "domain/validation.hpp"
 #include "env_file.hpp"
 #include "output.hpp"
 
@@ -105,18 +106,19 @@ void addConsoleCommands(CLI::App& app, GlobalOptions& g) {
             std::string who =
                 l.contains("user") ? l["user"]["username"].get<std::string>() : l["subject"].get<std::string>();
             if (g.quiet)
-                std::cout << printable(l["key"].get<std::string>()) << '\n';
+                std::cout << escapeControlCharacters(l["key"].get<std::string>()) << '\n';
             else
-                std::cout << "locked out: " << l["kind"].get<std::string>() << " " << printable(who) << ", "
-                          << l["failures"].get<int>() << " failures, " << l["retryAfter"].get<long long>()
-                          << " s left (usersvc unlock '" << printable(l["key"].get<std::string>()) << "')\n";
+                std::cout << "locked out: " << l["kind"].get<std::string>() << " " << escapeControlCharacters(who)
+                          << ", " << l["failures"].get<int>() << " failures, " << l["retryAfter"].get<long long>()
+                          << " s left (usersvc unlock '" << escapeControlCharacters(l["key"].get<std::string>())
+                          << "')\n";
         }
         if (g.quiet) return;
         for (const auto& r : data["requests"])
-            std::cout << r["at"].get<std::string>() << "  " << printable(r["method"].get<std::string>()) << " "
-                      << printable(r["path"].get<std::string>()) << "  " << r["status"].get<int>() << "  "
-                      << r["ms"].dump() << " ms" << (r["userId"].is_null() ? "" : "  " + r["userId"].get<std::string>())
-                      << '\n';
+            std::cout << r["at"].get<std::string>() << "  " << escapeControlCharacters(r["method"].get<std::string>())
+                      << " " << escapeControlCharacters(r["path"].get<std::string>()) << "  " << r["status"].get<int>()
+                      << "  " << r["ms"].dump() << " ms"
+                      << (r["userId"].is_null() ? "" : "  " + r["userId"].get<std::string>()) << '\n';
     });
 
     auto unlockArgs = std::make_shared<ServerArgs>();

@@ -62,17 +62,4 @@ void printRecord(const nlohmann::ordered_json& object, const std::string& quietL
         printFields(object);
 }
 
-std::string printable(const std::string& text) {
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    out.reserve(text.size());
-    for (unsigned char c : text) {
-        if (c < 0x20 || c == 0x7f || c == '\\')
-            out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
-        else
-            out += static_cast<char>(c);
-    }
-    return out;
-}
-
 } // namespace usersvc::cli

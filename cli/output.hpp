@@ -17,10 +17,6 @@ void printError(const std::string& message, const std::vector<FieldError>& field
 
 void printJson(const nlohmann::ordered_json& doc);
 
-// `text` safe to write to a terminal: control characters (an escape sequence
-// in a request path could rewrite the screen) shown as \xHH.
-std::string printable(const std::string& text);
-
 // "key   value" lines, keys padded to one column.
 void printFields(const nlohmann::ordered_json& object);
 

@@ -20,9 +20,6 @@ void recordAccess(const httplib::Request& req, const httplib::Response& res, boo
     // The console's own calls would bury what the developer came to see.
     bool console = req.path.rfind("/_/", 0) == 0 || req.path.rfind("/api/v1/admin/", 0) == 0;
     if (recent && !console) recent->record({nowMs(), req.method, req.path, res.status, ms, state.userId});
-    // Answers cpp-httplib makes itself (a bad request line) skip the pre-routing
-    // hook: they must not inherit this request's route.
-    beginRequest();
 }
 
 } // namespace usersvc::http

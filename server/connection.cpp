@@ -318,7 +318,7 @@ bool ConnectionServer::process_and_close_socket(socket_t sock) {
     for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
         if (!stream.awaitRequest(std::chrono::seconds(keep_alive_timeout_sec_), svr_sock_)) break;
         state = ConnectionState{};
-        beginRequest(); // answers cpp-httplib makes before the hooks are timed from here too
+        beginRequest(); // timed from here, and nothing inherited from the request before
         stream.beginHead();
         bool headAccepted = false; // cpp-httplib read the whole head and hands it to the hooks
         bool peerCloses = false;

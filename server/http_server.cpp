@@ -153,7 +153,7 @@ void HttpServer::configure() {
     s.set_payload_max_length(hardLimit);
 
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        beginRequest().clientAddress = proxies_.clientOf(req);
+        currentRequest().clientAddress = proxies_.clientOf(req); // begun by the connection loop
         res.set_header("X-Request-Id", requestIdFor(req));
         // cpp-httplib hands this hook a const view of its own, non-const Request;
         // this is the one place usersvc edits it, before anything reads the body.

@@ -173,20 +173,21 @@ void LoginLimiter::settleFailure(const std::string& identifier, const std::strin
     endInFlight(identifier, address);
 }
 
-std::int64_t LoginLimiter::reserveRegistration(const std::string& address) {
-    return windows_->reserve({{"r:" + address, limits_.registrationsPerAddress}}, nowMs(), windowMs());
+std::int64_t LoginLimiter::countFailure(const std::string& identifier, const std::string& address) {
+    return windows_->reserve(loginKeys(identifier, address), nowMs(), windowMs());
 }
 
-void LoginLimiter::refundRegistration(const std::string& address) {
-    windows_->takeBack("r:" + address);
+AttemptLimit LoginLimiter::perAddressKey(PerAddress kind, const std::string& address) const {
+    return kind == PerAddress::Conflicts ? AttemptLimit{"c:" + address, limits_.conflictsPerAddress}
+                                         : AttemptLimit{"r:" + address, limits_.registrationsPerAddress};
 }
 
-std::int64_t LoginLimiter::reserveConflict(const std::string& address) {
-    return windows_->reserve({{"c:" + address, limits_.conflictsPerAddress}}, nowMs(), windowMs());
+std::int64_t LoginLimiter::reserve(PerAddress kind, const std::string& address) {
+    return windows_->reserve({perAddressKey(kind, address)}, nowMs(), windowMs());
 }
 
-void LoginLimiter::refundConflict(const std::string& address) {
-    windows_->takeBack("c:" + address);
+void LoginLimiter::takeBack(PerAddress kind, const std::string& address) {
+    windows_->takeBack(perAddressKey(kind, address).key);
 }
 
 std::size_t LoginLimiter::trackedKeys() {
@@ -264,52 +265,54 @@ RouteHandler limitFailedLogins(LoginLimiter& limiter, Metrics* metrics, RouteHan
     };
 }
 
-RouteHandler limitConflicts(LoginLimiter& limiter, RouteHandler handler) {
-    return [&limiter, handler = std::move(handler)](Exchange& ex) {
+namespace {
+// One kind of request counted per client address around `handler`: refused
+// with 429 and `message` past the limit; `counts(error)` (null after a
+// success) says whether the request stays counted.
+RouteHandler limitPerAddress(LoginLimiter& limiter, LoginLimiter::PerAddress kind, const char* message,
+    bool (*counts)(const Error* error), RouteHandler handler) {
+    return [&limiter, kind, message, counts, handler = std::move(handler)](Exchange& ex) {
         const std::string& address = ex.state.clientAddress;
-        if (auto wait = limiter.reserveConflict(address); wait > 0) {
+        if (auto wait = limiter.reserve(kind, address); wait > 0) {
             ex.res.set_header("Retry-After", std::to_string(wait));
-            throw Error(Code::RateLimited, "Too many requests naming a taken username or email; try again later");
+            throw Error(Code::RateLimited, message);
         }
         try {
             handler(ex);
         } catch (const Error& e) {
-            if (e.code != Code::Conflict) limiter.refundConflict(address);
+            if (!counts(&e)) limiter.takeBack(kind, address);
             throw;
         } catch (...) {
-            limiter.refundConflict(address);
+            limiter.takeBack(kind, address);
             throw;
         }
-        limiter.refundConflict(address);
+        if (!counts(nullptr)) limiter.takeBack(kind, address);
     };
+}
+} // namespace
+
+RouteHandler limitConflicts(LoginLimiter& limiter, RouteHandler handler) {
+    // Only a 409 tells that an account exists.
+    return limitPerAddress(
+        limiter, LoginLimiter::PerAddress::Conflicts,
+        "Too many requests naming a taken username or email; try again later",
+        [](const Error* e) { return e && e->code == Code::Conflict; }, std::move(handler));
 }
 
 RouteHandler limitRegistrations(LoginLimiter& limiter, RouteHandler handler) {
-    return [&limiter, handler = std::move(handler)](Exchange& ex) {
-        const std::string& address = ex.state.clientAddress;
-        if (auto wait = limiter.reserveRegistration(address); wait > 0) {
-            ex.res.set_header("Retry-After", std::to_string(wait));
-            throw Error(Code::RateLimited, "Too many registrations from this address; try again later");
-        }
-        try {
-            handler(ex);
-        } catch (const Error& e) {
-            // Refused before any hash: it costs the address nothing.
-            if (e.code == Code::Invalid || e.code == Code::TooLarge || e.code == Code::UnsupportedMedia)
-                limiter.refundRegistration(address);
-            throw;
-        }
-    };
+    // A registration that spent a hash: a new user, or one refused as taken
+    // after hashing.
+    return limitPerAddress(
+        limiter, LoginLimiter::PerAddress::Registrations, "Too many registrations from this address; try again later",
+        [](const Error* e) { return !e || e->code == Code::Conflict; }, std::move(handler));
 }
 
 void countWrongGuess(LoginLimiter& limiter, Exchange& ex) {
     const std::string& address = ex.state.clientAddress;
-    const std::string key = "(console)@" + address;
-    if (auto wait = limiter.reserveAttempt(key, address); wait > 0) {
+    if (auto wait = limiter.countFailure("(console)@" + address, address); wait > 0) {
         ex.res.set_header("Retry-After", std::to_string(wait));
         throw Error(Code::RateLimited, "Too many wrong console tokens; try again later");
     }
-    limiter.settleFailure(key, address); // counted, and no longer in flight
 }
 
 } // namespace usersvc::http

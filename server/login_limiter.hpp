@@ -84,15 +84,16 @@ public:
     // A reserved attempt that failed: it stays counted, and is no longer in flight.
     void settleFailure(const std::string& identifier, const std::string& address);
 
-    // Registrations per client address: reserved before the request runs,
-    // taken back when nothing was hashed (invalid input).
-    std::int64_t reserveRegistration(const std::string& address);
-    void refundRegistration(const std::string& address);
+    // A failure counted at once, with nothing in flight to wait for (a wrong
+    // console token); the seconds to wait, and nothing counted, when limited.
+    std::int64_t countFailure(const std::string& identifier, const std::string& address);
 
-    // The same, for answers that reveal a taken username or e-mail: reserved
-    // before the request runs, taken back unless it was a 409.
-    std::int64_t reserveConflict(const std::string& address);
-    void refundConflict(const std::string& address);
+    // Requests of one kind counted per client address (registrations, answers
+    // that reveal a taken username or e-mail): reserved before the request
+    // runs, taken back when it did not count (limitPerAddress).
+    enum class PerAddress { Conflicts, Registrations };
+    std::int64_t reserve(PerAddress kind, const std::string& address);
+    void takeBack(PerAddress kind, const std::string& address);
 
     std::size_t trackedKeys();
 
@@ -111,6 +112,7 @@ public:
 
 private:
     std::vector<AttemptLimit> loginKeys(const std::string& identifier, const std::string& address) const;
+    AttemptLimit perAddressKey(PerAddress kind, const std::string& address) const;
     std::int64_t windowMs() const { return limits_.windowSeconds * 1000; }
     // Shared windows are not swept by size: old ones are forgotten at most once a minute.
     void forgetOldShared(std::int64_t now);

@@ -1,5 +1,6 @@
 #pragma once
-// One request's own state, from the pre-routing hook to the access log.
+// One request's own state, from the start of its request line (the connection
+// loop begins it) to the access log.
 // cpp-httplib 0.11 hands its logger only the request and the response, and runs
 // every step of one request on one worker thread, so the state lives in one
 // thread_local reached here; the router hands it to handlers in the Exchange.

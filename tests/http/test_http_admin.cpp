@@ -57,6 +57,25 @@ TEST_CASE("the admin API needs the console token: missing or wrong is 401, repea
     CHECK(client.Get(kAdmin + "/users", admin())->status == 200); // the right token still works
 }
 
+TEST_CASE("wrong console sign-in codes are 401 and count against the same budget as wrong tokens") {
+    // Issue 21: the printed address carries a one-time code, not the token.
+    TempDir dir;
+    http::ServerSettings settings = withConsoleToken();
+    settings.loginLimits.perIdentifier = 3;
+    TestServer server(dir.path(), settings);
+    auto client = server.client();
+    // (A right code is traded once in the CLI and browser tests, which read the
+    // address serve prints.)
+    std::vector<int> statuses;
+    for (int i = 0; i < 4; ++i)
+        statuses.push_back(
+            client.Post(kAdmin + "/sign-in", nlohmann::json{{"code", "wrong-" + std::to_string(i)}}.dump(), kJson)
+                ->status);
+    CHECK(statuses == std::vector<int>{401, 401, 401, 429});
+    CHECK(client.Get(kAdmin + "/users", bearer("another-guess"))->status == 429); // one budget for both
+    CHECK(client.Get(kAdmin + "/users", admin())->status == 200);
+}
+
 TEST_CASE("the admin API creates, lists, shows, edits, revokes, resets and deletes users") {
     TempDir dir;
     TestServer server(dir.path(), withConsoleToken());

@@ -4,6 +4,7 @@
 #include "media/media_store.hpp"
 #include "security/crypto.hpp"
 #include "services/store_writes.hpp"
+#include "storage/database_url.hpp"
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -154,4 +155,33 @@ TEST_CASE("subscriptions made before schema 3 get an ObjectId-shaped id from the
     CHECK(list[0].channel.username == "early_star");
     CHECK(list[0].subscriber.username == "early_fan");
     CHECK(store.listSubscribers(star.id, 0, 10)[0].id == list[0].id);
+}
+
+TEST_CASE("a --database value is parsed once: its kind, what to open, and no password when shown") {
+    // Issue 22: the value was classified in three files with three prefix tests.
+    CHECK_FALSE(DatabaseUrl::parse("").isPostgres());
+    CHECK(DatabaseUrl::parse("").sqliteFile("data") == std::filesystem::path("data") / "usersvc.db");
+    auto file = DatabaseUrl::parse("sqlite:/tmp/x.db");
+    CHECK_FALSE(file.isPostgres());
+    CHECK(file.sqliteFile("data") == "/tmp/x.db");
+    CHECK(DatabaseUrl::parse("sqlite:a=b").sqliteFile("data") == "a=b"); // the prefix decides
+    for (const char* pg : {"postgres://u:secret@db/users", "postgresql://db/users", "host=db dbname=users"}) {
+        CAPTURE(pg);
+        auto url = DatabaseUrl::parse(pg);
+        CHECK(url.isPostgres());
+        CHECK(url.connectionString() == pg);
+    }
+    CHECK(DatabaseUrl::parse("postgres://u:secret@db/users").redacted() == "postgres://u:***@db/users");
+    CHECK(DatabaseUrl::parse("host=db password=secret dbname=u").redacted() == "host=db password=*** dbname=u");
+    // Another scheme with '=' in its query is no libpq keyword string; nor is a bare "sqlite:".
+    for (const char* bad : {"mysql://u:secret@db/app?ssl=true", "sqlite:", "users.db"}) {
+        CAPTURE(bad);
+        try {
+            DatabaseUrl::parse(bad);
+            FAIL("accepted");
+        } catch (const Error& e) {
+            CHECK(e.code == Code::Invalid);
+            CHECK(std::string(e.what()).find("secret") == std::string::npos);
+        }
+    }
 }
