@@ -234,7 +234,16 @@ async function activityPage() {
         el("td", {}, r.status), el("td", {}, r.ms), el("td", {}, r.userId ? el("a", { href: "#/users/" + r.userId }, r.userId) : ""))))));
 }
 
-async function route() {
+// Pages render one after another, in the order they were asked for: a page
+// still waiting for the API when the address changes again must not replace
+// the newer one when its answer comes.
+let rendering = Promise.resolve();
+function route() {
+  rendering = rendering.then(renderRoute, renderRoute);
+  return rendering;
+}
+
+async function renderRoute() {
   const [path, queryText] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(queryText || "");
   try {
