@@ -99,14 +99,8 @@ void addShowUserCommand(CLI::App& app, GlobalOptions& g) {
     cmd->footer("Example:\n  usersvc show-user john@email.com --json");
     cmd->callback([&g, user] {
         Core core(g.coreSettings());
-        auto found = core.accounts().findUser(*user);
-        auto counts = core.accounts().countsFor(found.id);
-        auto json = userJson(found, g.mediaBaseUrl());
-        json["subscribersCount"] = counts.subscribers;
-        json["SubscribedToCount"] = counts.subscribedTo;
-        json["openSessions"] = counts.openSessions;
-        json["watchHistoryCount"] = counts.historyEntries;
-        printRecord(json, found.id, g.json, g.quiet);
+        auto view = core.accounts().overview(*user, OverviewDetail::Counts);
+        printRecord(userWithCountsJson(view.user, view.counts, g.mediaBaseUrl()), view.user.id, g.json, g.quiet);
     });
 }
 

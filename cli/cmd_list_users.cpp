@@ -32,9 +32,7 @@ void addListUsersCommand(CLI::App& app, GlobalOptions& g) {
         if (!g.json && !g.quiet) printRow("_id", "username", "email", "fullName", "createdAt", "sessions");
         core.accounts().listUsers(*query, [&](const UserListing& row) {
             if (g.json) {
-                auto json = userJson(row.user, base);
-                json["openSessions"] = row.openSessions;
-                printJson(json);
+                printJson(userListingJson(row, base));
             } else if (g.quiet) {
                 std::printf("%s\n", row.user.id.c_str());
             } else {

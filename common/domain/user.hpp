@@ -65,7 +65,8 @@ struct ProfileChange {
     std::optional<std::string> fullName;
 };
 
-// The counts `show-user` prints and the channel page uses.
+// A user's counts: the channel page shows the first two, the operator's
+// overview (console, `show-user`) all four.
 struct UserCounts {
     std::int64_t subscribers = 0;
     std::int64_t subscribedTo = 0;
@@ -86,10 +87,27 @@ struct WatchEntry {
     std::int64_t watchedAtMs = 0;
 };
 
-// One row of `list-users`.
+// One row of `list-users` and of the console's users page, counts read in
+// the listing query itself (no query per row).
 struct UserListing {
     UserRecord user; // the hash is there for `export --include-password-hashes` only
     std::int64_t openSessions = 0;
+    std::int64_t subscribers = 0;
 };
+
+// What an operator sees of one user (the console's user page and `usersvc
+// show-user`): one read model, so both show the same numbers under the same
+// names (domain/user_json.hpp's userWithCountsJson).
+struct UserOverview {
+    UserRecord user;
+    UserCounts counts;
+    // Left empty by OverviewDetail::Counts:
+    std::vector<SessionRecord> sessions;     // open ones, newest first
+    std::vector<Subscription> subscribers;   // the newest kOverviewListLength
+    std::vector<Subscription> subscriptions; // the same
+    std::vector<WatchEntry> history;         // newest first
+};
+enum class OverviewDetail { Counts, Everything };
+constexpr std::int64_t kOverviewListLength = 100;
 
 } // namespace usersvc

@@ -74,4 +74,47 @@ nlohmann::ordered_json sessionRecordJson(const SessionRecord& s) {
     return json;
 }
 
+nlohmann::ordered_json userWithCountsJson(const User& user, const UserCounts& counts, const std::string& publicUrl) {
+    auto json = userJson(user, publicUrl);
+    json["subscribersCount"] = counts.subscribers;
+    json["SubscribedToCount"] = counts.subscribedTo;
+    json["openSessions"] = counts.openSessions;
+    json["watchHistoryCount"] = counts.historyEntries;
+    return json;
+}
+
+nlohmann::ordered_json userListingJson(const UserListing& row, const std::string& publicUrl) {
+    auto json = userJson(row.user, publicUrl);
+    json["openSessions"] = row.openSessions;
+    json["subscribersCount"] = row.subscribers;
+    return json;
+}
+
+nlohmann::ordered_json subscriptionsJson(const std::vector<Subscription>& list, const std::string& publicUrl) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& s : list) {
+        auto json = objectWithRoom(4);
+        json["_id"] = s.id;
+        json["subscriber"] = publicUserJson(s.subscriber, publicUrl);
+        json["channel"] = publicUserJson(s.channel, publicUrl);
+        json["createdAt"] = isoTimestamp(s.createdAtMs);
+        out.push_back(std::move(json));
+    }
+    return out;
+}
+
+nlohmann::ordered_json watchEntryJson(const WatchEntry& entry) {
+    auto json = objectWithRoom(2);
+    json["videoId"] = entry.videoId;
+    json["watchedAt"] = isoTimestamp(entry.watchedAtMs);
+    return json;
+}
+
+nlohmann::ordered_json watchHistoryJson(const std::vector<WatchEntry>& entries) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& e : entries)
+        out.push_back(watchEntryJson(e));
+    return out;
+}
+
 } // namespace usersvc

@@ -34,4 +34,22 @@ nlohmann::ordered_json sessionTokensJson(
 // refresh token lasts, and the client that opened or last refreshed it.
 nlohmann::ordered_json sessionRecordJson(const SessionRecord& session);
 
+// The user object with the operator's counts, flat, under chai-backend's
+// names where the channel page has them: `subscribersCount`,
+// `SubscribedToCount`, then `openSessions` and `watchHistoryCount`. The
+// console's user page and `usersvc show-user --json` show this one object.
+nlohmann::ordered_json userWithCountsJson(const User& user, const UserCounts& counts, const std::string& publicUrl);
+
+// One row of a user listing (the console's users page, `list-users --json`):
+// the user object with `openSessions` and `subscribersCount`.
+nlohmann::ordered_json userListingJson(const UserListing& row, const std::string& publicUrl);
+
+// A subscription record as chai-backend's forks return it: `_id`, the
+// `subscriber` and the `channel` as public users (never an e-mail), `createdAt`.
+nlohmann::ordered_json subscriptionsJson(const std::vector<Subscription>& list, const std::string& publicUrl);
+
+// Watch history entries: `videoId` and `watchedAt`, newest first.
+nlohmann::ordered_json watchEntryJson(const WatchEntry& entry);
+nlohmann::ordered_json watchHistoryJson(const std::vector<WatchEntry>& entries);
+
 } // namespace usersvc

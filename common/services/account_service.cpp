@@ -7,6 +7,7 @@
 #include "media/media_store.hpp"
 #include "security/crypto.hpp"
 #include "security/password.hpp"
+#include "services/history_service.hpp"
 #include "services/store_writes.hpp"
 #include "storage/store.hpp"
 
@@ -170,8 +171,17 @@ void AccountService::releaseImages(const std::vector<std::string>& references) {
     releaseUnreferenced(store_, media_, references);
 }
 
-UserCounts AccountService::countsFor(const std::string& userId) {
-    return store_.countsFor(userId, nowMs());
+UserOverview AccountService::overview(std::string_view userRef, OverviewDetail detail) {
+    UserOverview view;
+    view.user = findUser(userRef);
+    const auto now = nowMs();
+    view.counts = store_.countsFor(view.user.id, now);
+    if (detail == OverviewDetail::Counts) return view;
+    view.sessions = store_.listOpenSessions(view.user.id, now);
+    view.subscribers = store_.listSubscribers(view.user.id, 0, kOverviewListLength);
+    view.subscriptions = store_.listSubscriptions(view.user.id, 0, kOverviewListLength);
+    view.history = store_.listHistory(view.user.id, kHistoryKeep);
+    return view;
 }
 
 } // namespace usersvc

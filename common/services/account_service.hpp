@@ -114,11 +114,14 @@ public:
     // nobody else references. Returns the removed user.
     UserRecord deleteUser(std::string_view userRef);
 
-    UserCounts countsFor(const std::string& userId);
+    // What an operator sees of a user (the console's user page, `usersvc
+    // show-user`). Throws Error{NotFound}.
+    UserOverview overview(std::string_view userRef, OverviewDetail detail);
 
     // A user by username, email or _id. Throws Error{NotFound}.
     UserRecord findUser(std::string_view userRef);
 
+    // Streams users in _id order, each with its open sessions and subscribers.
     void listUsers(const UserQuery& query, const std::function<bool(const UserListing&)>& each);
 
     const AccountSettings& settings() const { return settings_; }

@@ -162,13 +162,15 @@ void PgStore::listUsers(
             auto rows = runAlone(*this,
                 std::string("SELECT ") + kUserColumns +
                     ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-                    " AND s.expires_at > $1) FROM users u WHERE u.id > $2 AND " +
+                    " AND s.expires_at > $1), (SELECT count(*) FROM subscriptions c WHERE c.channel_id = u.id)"
+                    " FROM users u WHERE u.id > $2 AND " +
                     (prefix ? kPrefixMatch : kSubstringMatch) + " ORDER BY u.id LIMIT $5",
                 nowMs, after, prefix ? range.from : query.search, prefix ? range.to : likePattern(query.search), page);
             for (const auto& row : rows) {
                 UserListing listing;
                 listing.user = readUser(row);
                 listing.openSessions = row[kUserColumnCount].as<std::int64_t>();
+                listing.subscribers = row[kUserColumnCount + 1].as<std::int64_t>();
                 if (!each(listing)) return;
             }
             if (static_cast<std::int64_t>(rows.size()) < page) return;

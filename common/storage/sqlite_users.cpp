@@ -206,7 +206,8 @@ void SqliteStore::listUsers(
             !prefix ? kSubstringMatch : (fewPrefixMatches(lease, range) ? kPrefixMatchByIndexes : kPrefixMatch);
         auto& q = lease.statement(std::string("SELECT ") + kUserColumns +
                                   ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-                                  " AND s.expires_at > ?1) FROM users u WHERE u.id > ?2 AND " +
+                                  " AND s.expires_at > ?1), (SELECT count(*) FROM subscriptions c"
+                                  " WHERE c.channel_id = u.id) FROM users u WHERE u.id > ?2 AND " +
                                   match + " ORDER BY u.id LIMIT ?5");
         SQLite::bind(q, static_cast<int64_t>(nowMs), query.afterId, prefix ? range.from : query.search,
             prefix ? range.to : likePattern(query.search), static_cast<int64_t>(query.limit));
@@ -214,6 +215,7 @@ void SqliteStore::listUsers(
             UserListing row;
             row.user = readUser(q);
             row.openSessions = q.getColumn(9).getInt64();
+            row.subscribers = q.getColumn(10).getInt64();
             if (!each(row)) break;
         }
     });

@@ -115,7 +115,7 @@ async function usersPage(params) {
     el("td", {}, thumb(u)),
     el("td", {}, el("a", { href: `#/users/${u._id}` }, u.username)),
     el("td", {}, u.email), el("td", { class: "full-name" }, u.fullName),
-    el("td", {}, u.openSessions), el("td", {}, u.subscribers), el("td", {}, u.createdAt.slice(0, 10))));
+    el("td", {}, u.openSessions), el("td", {}, u.subscribersCount), el("td", {}, u.createdAt.slice(0, 10))));
   show(
     el("h1", {}, "Users"),
     el("form", { onsubmit: (e) => {
@@ -145,7 +145,7 @@ async function userPage(id) {
     thumb(u, "avatar"),
     el("table", { id: "profile" }, el("tbody", {},
       [["Username", u.username], ["E-mail", u.email], ["Name", u.fullName], ["Created", u.createdAt], ["Updated", u.updatedAt],
-       ["Subscribers", data.counts.subscribers], ["Subscribed to", data.counts.subscribedTo]]
+       ["Subscribers", u.subscribersCount], ["Subscribed to", u.SubscribedToCount]]
         .map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", { "data-field": k }, v))))),
     el("h2", {}, "Edit profile"),
     el("form", { id: "edit-profile", onsubmit: action((e) => api("PATCH", "/users/" + u._id, Object.fromEntries(formData(e.target)))) },
@@ -183,8 +183,8 @@ async function userPage(id) {
       }
     } }, "Copy an access token for this user")),
     tokenOut,
-    el("h2", {}, "Subscribers"), personList(data.subscribers),
-    el("h2", {}, "Subscribed to"), personList(data.subscriptions),
+    el("h2", {}, "Subscribers"), personList(data.subscribers.map((s) => [s.subscriber, s.createdAt])),
+    el("h2", {}, "Subscribed to"), personList(data.subscriptions.map((s) => [s.channel, s.createdAt])),
     el("h2", {}, "Watch history"),
     data.history.length ? el("ul", {}, data.history.map((h) => el("li", {}, h.videoId, " ", el("span", { class: "muted" }, h.watchedAt)))) : el("p", { class: "muted" }, "Nothing watched"),
     el("h2", {}, "Delete"),
@@ -195,9 +195,10 @@ async function userPage(id) {
     }) }, "Delete this user")));
 }
 
+// [user, since] pairs: the other side of each subscription, and when it began.
 function personList(people) {
   if (!people.length) return el("p", { class: "muted" }, "None");
-  return el("ul", {}, people.map((p) => el("li", {}, thumb(p), " ", el("a", { href: `#/users/${p._id}` }, p.username), " ", el("span", { class: "muted" }, p.subscribedAt))));
+  return el("ul", {}, people.map(([p, since]) => el("li", {}, thumb(p), " ", el("a", { href: `#/users/${p._id}` }, p.username), " ", el("span", { class: "muted" }, since))));
 }
 
 function createPage() {

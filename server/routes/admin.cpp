@@ -10,10 +10,9 @@
 #include "envelope.hpp"
 #include "form_input.hpp"
 #include "log.hpp"
+#include "paging.hpp"
 #include "route_context.hpp"
 #include "services/core.hpp"
-
-#include <charconv>
 
 namespace usersvc::http {
 
@@ -38,25 +37,15 @@ RouteHandler bindAdmin(RouteContext& ctx, AdminHandler handler) {
     return requireConsoleToken(ctx.settings.consoleToken, ctx.loginLimiter, bindRoute(ctx, handler));
 }
 
-std::int64_t pageSize(const httplib::Request& req) {
-    if (!req.has_param("limit")) return kDefaultPage;
-    const std::string text = req.get_param_value("limit");
-    std::int64_t limit = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
-    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxPage)
-        throw Error(Code::Invalid, "Invalid limit", {{"limit", "1 to 500"}});
-    return limit;
-}
-
 // GET /users?search=&after=&limit=: a page in _id order of the users whose
-// username, e-mail or name starts with `search`, each with the counts the
-// list shows; `next` is the `after` of the following page.
+// username, e-mail or name starts with `search`, each with its counts (read
+// in the listing query); `next` is the `after` of the following page.
 void listUsers(Exchange& ex, RouteContext& ctx) {
     UserQuery query;
     query.search = ex.req.has_param("search") ? ex.req.get_param_value("search") : "";
     query.afterId = ex.req.has_param("after") ? ex.req.get_param_value("after") : "";
-    query.prefix = true;                // through indexes: a keystroke's answer at any store size
-    query.limit = pageSize(ex.req) + 1; // one more tells whether a next page exists
+    query.prefix = true; // through indexes: a keystroke's answer at any store size
+    query.limit = limitOf(ex.req, kDefaultPage, kMaxPage) + 1; // one more tells whether a next page exists
     auto users = nlohmann::ordered_json::array();
     std::string last;
     bool more = false;
@@ -65,10 +54,7 @@ void listUsers(Exchange& ex, RouteContext& ctx) {
             more = true;
             return false;
         }
-        auto json = userJson(row.user, ctx.publicUrl);
-        json["openSessions"] = row.openSessions;
-        json["subscribers"] = ctx.core.accounts().countsFor(row.user.id).subscribers;
-        users.push_back(std::move(json));
+        users.push_back(userListingJson(row, ctx.publicUrl));
         last = row.user.id;
         return true;
     });
@@ -77,34 +63,17 @@ void listUsers(Exchange& ex, RouteContext& ctx) {
     sendData(ex.res, 200, "Users fetched successfully", data);
 }
 
-nlohmann::ordered_json subscriptionList(const std::vector<Subscription>& list, bool channels, RouteContext& ctx) {
-    auto out = nlohmann::ordered_json::array();
-    for (const auto& s : list) {
-        auto json = publicUserJson(channels ? s.channel : s.subscriber, ctx.publicUrl);
-        json["subscribedAt"] = isoTimestamp(s.createdAtMs);
-        out.push_back(std::move(json));
-    }
-    return out;
-}
-
-// GET /users/:userId: everything the user page shows.
+// GET /users/:userId: everything the user page shows: the object `usersvc
+// show-user --json` prints, then its sessions, subscriptions and history.
 void showUser(Exchange& ex, RouteContext& ctx) {
-    auto& accounts = ctx.core.accounts();
-    auto user = accounts.findUser(ex.params[0]);
-    auto counts = accounts.countsFor(user.id);
+    auto view = ctx.core.accounts().overview(ex.params[0], OverviewDetail::Everything);
     auto sessions = nlohmann::ordered_json::array();
-    for (const auto& s : ctx.core.sessions().sessionsOf(user.id))
+    for (const auto& s : view.sessions)
         sessions.push_back(sessionRecordJson(s));
-    auto history = nlohmann::ordered_json::array();
-    for (const auto& entry : ctx.core.history().list(user.id))
-        history.push_back({{"videoId", entry.videoId}, {"watchedAt", isoTimestamp(entry.watchedAtMs)}});
-    nlohmann::ordered_json data = {{"user", userJson(user, ctx.publicUrl)},
-        {"counts", {{"subscribers", counts.subscribers}, {"subscribedTo", counts.subscribedTo},
-                       {"openSessions", counts.openSessions}, {"historyEntries", counts.historyEntries}}},
-        {"sessions", sessions},
-        {"subscribers", subscriptionList(ctx.core.subscriptions().subscribersOf(user.id, {1, 100}), false, ctx)},
-        {"subscriptions", subscriptionList(ctx.core.subscriptions().subscriptionsOf(user.id, {1, 100}), true, ctx)},
-        {"history", history}};
+    nlohmann::ordered_json data = {{"user", userWithCountsJson(view.user, view.counts, ctx.publicUrl)},
+        {"sessions", sessions}, {"subscribers", subscriptionsJson(view.subscribers, ctx.publicUrl)},
+        {"subscriptions", subscriptionsJson(view.subscriptions, ctx.publicUrl)},
+        {"history", watchHistoryJson(view.history)}};
     sendData(ex.res, 200, "User fetched successfully", data);
 }
 

@@ -2,47 +2,15 @@
 // (/api/v1/subscriptions/...).
 #include "auth.hpp"
 #include "domain/clock.hpp"
-#include "domain/error.hpp"
 #include "domain/user_json.hpp"
 #include "envelope.hpp"
+#include "paging.hpp"
 #include "route_context.hpp"
 #include "services/core.hpp"
-
-#include <charconv>
 
 namespace usersvc::http {
 
 namespace {
-// ?page=1&limit=20: page >= 1, limit 1..100.
-Page pageOf(const httplib::Request& req) {
-    Page page;
-    std::vector<FieldError> errors;
-    auto number = [&](const char* name, std::int64_t& out, std::int64_t max) {
-        if (!req.has_param(name)) return;
-        std::string text = req.get_param_value(name);
-        std::int64_t value = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max)
-            errors.push_back({name, std::string("Must be a whole number from 1 to ") + std::to_string(max)});
-        else
-            out = value;
-    };
-    number("page", page.page, 1000000);
-    number("limit", page.limit, 100);
-    if (!errors.empty()) throw Error(Code::Invalid, "Invalid paging", errors);
-    return page;
-}
-
-// Subscription records as chai-backend's forks return them; the users in them
-// are public users (never an e-mail).
-nlohmann::ordered_json subscriptionsJson(const std::vector<Subscription>& list, const std::string& publicUrl) {
-    auto out = nlohmann::ordered_json::array();
-    for (const auto& s : list)
-        out.push_back({{"_id", s.id}, {"subscriber", publicUserJson(s.subscriber, publicUrl)},
-            {"channel", publicUserJson(s.channel, publicUrl)}, {"createdAt", isoTimestamp(s.createdAtMs)}});
-    return out;
-}
-
 // The channel page in both dialects; the e-mail only for the channel's owner.
 nlohmann::ordered_json channelJson(const ChannelProfile& c, const std::string& viewerId, const std::string& publicUrl) {
     auto json = publicUserJson(c.user, publicUrl);

@@ -1,6 +1,6 @@
 // /api/v1/users/watch-History (alias /history): newest first, bounded per user.
 #include "auth.hpp"
-#include "domain/clock.hpp"
+#include "domain/user_json.hpp"
 #include "envelope.hpp"
 #include "form_input.hpp"
 #include "route_context.hpp"
@@ -9,15 +9,9 @@
 namespace usersvc::http {
 
 namespace {
-nlohmann::ordered_json entryJson(const WatchEntry& e) {
-    return {{"videoId", e.videoId}, {"watchedAt", isoTimestamp(e.watchedAtMs)}};
-}
-
 void history(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
-    auto entries = nlohmann::ordered_json::array();
-    for (const auto& e : ctx.core.history().list(auth.user.id))
-        entries.push_back(entryJson(e));
-    sendData(ex.res, 200, "Watch history fetched successfully", entries);
+    sendData(
+        ex.res, 200, "Watch history fetched successfully", watchHistoryJson(ctx.core.history().list(auth.user.id)));
 }
 
 void recordWatch(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
@@ -26,7 +20,7 @@ void recordWatch(Exchange& ex, RouteContext& ctx, const AuthContext& auth) {
     spec.textLimit = ctx.settings.jsonLimit;
     auto form = readForm(ex.body, spec, ctx.core.media());
     auto entry = ctx.core.history().record(auth.user.id, form.value("videoId"));
-    sendData(ex.res, 200, "Added to watch history", entryJson(entry));
+    sendData(ex.res, 200, "Added to watch history", watchEntryJson(entry));
 }
 } // namespace
 

@@ -195,7 +195,8 @@ TEST_CASE_TEMPLATE("refresh rotation retires the old hash once, and only from th
     CHECK_FALSE(store->rotateRefresh("r1", "hash-r1-b", next)); // revoked sessions do not rotate
 }
 
-TEST_CASE_TEMPLATE("listing streams users in id order with search, paging and session counts", B, STORE_BACKENDS) {
+TEST_CASE_TEMPLATE(
+    "listing streams users in id order with search, paging, session and subscriber counts", B, STORE_BACKENDS) {
     test::TempDir dir;
     auto store = B::open(dir.path());
     std::vector<std::string> ids;
@@ -206,6 +207,8 @@ TEST_CASE_TEMPLATE("listing streams users in id order with search, paging and se
         ids.push_back(u.id);
     }
     store->createSession(test::sampleSession(ids[1], "g1", nowMs() + 60000));
+    store->toggleSubscription(ids[0], ids[2], "6743f0c2a1b2c3d4e5f60800", nowMs());
+    store->toggleSubscription(ids[1], ids[2], "6743f0c2a1b2c3d4e5f60801", nowMs());
     std::vector<UserListing> rows;
     auto collect = [&](const UserListing& r) {
         rows.push_back(r);
@@ -216,6 +219,8 @@ TEST_CASE_TEMPLATE("listing streams users in id order with search, paging and se
     CHECK(rows[0].user.username == "frank");
     CHECK(rows[1].openSessions == 1);
     CHECK(rows[0].openSessions == 0);
+    CHECK(rows[2].subscribers == 2); // counted in the listing query itself
+    CHECK(rows[0].subscribers == 0);
 
     rows.clear();
     store->listUsers({"RAC", "", -1}, nowMs(), collect); // case-insensitive for ASCII

@@ -85,11 +85,13 @@ TEST_CASE("the admin API creates, lists, shows, edits, revokes, resets and delet
                    R"({"username":"made","email":"made@x.io","password":"password123","fullName":"Ma De"})", kJson),
             201);
     std::string id = created["_id"];
-    signUp(client, "other");
+    auto other = signUp(client, "other");
+    REQUIRE(client.Post("/api/v1/subscriptions/c/" + id, bearer(other.token))->status == 200);
     auto page = dataOf(client.Get(kAdmin + "/users?search=MA&limit=10", admin()), 200); // a prefix, any case
     REQUIRE(page["users"].size() == 1);
     CHECK(page["users"][0]["username"] == "made");
     CHECK(page["users"][0]["openSessions"] == 0);
+    CHECK(page["users"][0]["subscribersCount"] == 1);
     CHECK(page["next"].is_null());
     auto first = dataOf(client.Get(kAdmin + "/users?limit=1", admin()), 200);
     REQUIRE(first["users"].size() == 1);
@@ -101,6 +103,13 @@ TEST_CASE("the admin API creates, lists, shows, edits, revokes, resets and delet
     auto shown = dataOf(client.Get(kAdmin + "/users/" + id, admin()), 200);
     CHECK(shown["user"]["fullName"] == "Ma De");
     REQUIRE(shown["sessions"].size() == 1);
+    // The object `usersvc show-user --json` prints, and the public routes' records.
+    CHECK(shown["user"]["subscribersCount"] == 1);
+    CHECK(shown["user"]["openSessions"] == 1);
+    REQUIRE(shown["subscribers"].size() == 1);
+    CHECK(shown["subscribers"][0]["subscriber"]["username"] == "other");
+    CHECK(shown["subscribers"][0]["channel"]["_id"] == id);
+    CHECK(client.Get(kAdmin + "/users?limit=501", admin())->status == 400);
     CHECK(dataOf(client.Get(kAdmin + "/users/made@x.io", admin()), 200)["user"]["_id"] == id);
     CHECK(client.Get(kAdmin + "/users/nobody", admin())->status == 404);
 
