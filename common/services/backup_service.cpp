@@ -34,8 +34,8 @@ void copyInto(const fs::path& from, const fs::path& to) {
 // A backup's image, staged and checked: its content must hash to its name and
 // be the image type its extension says, as if it had been uploaded (no size
 // limit: --max-upload may have been lowered since it was).
-std::unique_ptr<StagedImage> stageVerified(const fs::path& mediaDir, const fs::path& source, const std::string& ref) {
-    auto staged = std::make_unique<StagedImage>(mediaDir, "media", std::numeric_limits<std::size_t>::max());
+std::unique_ptr<StagedImage> stageVerified(const MediaStore& media, const fs::path& source, const std::string& ref) {
+    auto staged = media.stage("media", std::numeric_limits<std::size_t>::max());
     std::ifstream in(source, std::ios::binary);
     char buffer[64 * 1024];
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
@@ -111,7 +111,7 @@ BackupReport BackupService::restore(const fs::path& file) {
             if (!MediaStore::kindOfReference(ref)) continue;
             ++report.mediaFiles;
             if (media_.resolve(ref)) continue;
-            auto staged = stageVerified(media_.dir(), entry.path(), ref);
+            auto staged = stageVerified(media_, entry.path(), ref);
             auto tx = store_.beginWrite();
             staged->publish(*tx);
             tx->commit();

@@ -23,11 +23,19 @@ std::unique_ptr<Store> openStore(const CoreSettings& s) {
     }
     return std::make_unique<SqliteStore>(s.database.sqliteFile(s.dataDir));
 }
+
+// Where published images live follows the store, decided here once: rows of
+// the PostgreSQL database every instance shares, else files in the media
+// directory beside the SQLite store (MediaStore's default).
+std::unique_ptr<ImageStorage> imageStorageFor(Store& store, const CoreSettings& s) {
+    if (s.database.isPostgres()) return std::make_unique<PgImageRows>(static_cast<PgStore&>(store));
+    return nullptr;
+}
 } // namespace
 
 Core::Core(const CoreSettings& settings)
     : settings_(settings), store_(openStore(settings)),
-      media_(settings.dataDir / "media", settings.maxUploadBytes, store_.get()),
+      media_(settings.dataDir / "media", settings.maxUploadBytes, imageStorageFor(*store_, settings)),
       hasher_(settings.bcryptCost, settings.bcryptConcurrency, std::chrono::milliseconds(settings.hashQueueTimeoutMs)),
       secret_(secretFor(settings)), tokens_(secret_), sealer_(secret_, "refresh-replay"),
       accounts_(*store_, media_, hasher_, settings.accounts),

@@ -1,8 +1,18 @@
-// PgStore: images kept in the database, content-addressed and immutable, so
-// any instance serves what another stored.
+// PgImageRows: images kept in the database, content-addressed and immutable,
+// so any instance serves what another stored.
 #include "storage/pg_internal.hpp"
 
+#include <fstream>
+
 namespace usersvc {
+
+namespace {
+// The image methods run inside the write transaction of the store they belong
+// to; any other transaction here is a wiring mistake, caught at once.
+PgWriteTransaction& pgTransaction(WriteTransaction& tx) {
+    return dynamic_cast<PgWriteTransaction&>(tx);
+}
+} // namespace
 
 bool PgWriteTransaction::putImage(const std::string& reference, const std::string& content) {
     return pgGuarded([&] {
@@ -18,20 +28,58 @@ void PgWriteTransaction::deleteImage(const std::string& reference) {
     pgGuarded([&] { work_.run("DELETE FROM images WHERE reference = $1", reference); });
 }
 
-std::optional<std::string> PgStore::readImage(const std::string& reference) {
+bool PgImageRows::publish(
+    const std::filesystem::path& tempFile, std::size_t size, const std::string& reference, WriteTransaction& tx) {
+    std::string content(size, '\0');
+    std::ifstream in(tempFile, std::ios::binary);
+    if (!in.read(content.data(), static_cast<std::streamsize>(size)))
+        throw Error(Code::Internal, "cannot read an upload back");
+    bool stored = pgTransaction(tx).putImage(reference, content);
+    std::filesystem::remove(tempFile);
+    return stored;
+}
+
+void PgImageRows::unpublish(const std::string&) {}
+
+void PgImageRows::remove(const std::string& reference, WriteTransaction& tx) {
+    pgTransaction(tx).deleteImage(reference);
+}
+
+std::optional<std::string> PgImageRows::read(const std::string& reference) {
     return pgGuarded([&]() -> std::optional<std::string> {
-        auto rows = runAlone(*this, "SELECT content FROM images WHERE reference = $1", reference);
+        auto rows = runAlone(store_, "SELECT content FROM images WHERE reference = $1", reference);
         if (rows.empty()) return std::nullopt;
         return pqxx::binarystring(rows[0][0]).str();
     });
 }
 
-std::vector<std::string> PgStore::imageReferences() {
+bool PgImageRows::exists(const std::string& reference) {
+    return pgGuarded([&] { return !runAlone(store_, "SELECT 1 FROM images WHERE reference = $1", reference).empty(); });
+}
+
+std::shared_ptr<const StoredImage> PgImageRows::open(const std::string& reference, ImageKind kind) {
+    {
+        std::lock_guard lock(inFlightMutex_);
+        if (auto shared = inFlight_[reference].lock()) return shared;
+    }
+    auto content = read(reference);
+    if (!content) return nullptr;
+    auto image = std::make_shared<const StoredImage>(std::move(*content), kind, digestOf(reference));
+    std::lock_guard lock(inFlightMutex_);
+    if (inFlight_.size() > 1024) std::erase_if(inFlight_, [](const auto& entry) { return entry.second.expired(); });
+    inFlight_[reference] = image;
+    return image;
+}
+
+std::vector<std::vector<std::string>> PgImageRows::publishedByShard() {
     return pgGuarded([&] {
-        std::vector<std::string> out;
-        for (const auto& row : runAlone(*this, "SELECT reference FROM images ORDER BY reference"))
-            out.emplace_back(row[0].c_str());
-        return out;
+        std::vector<std::vector<std::string>> shards;
+        for (const auto& row : runAlone(store_, "SELECT reference FROM images ORDER BY reference")) {
+            std::string reference = row[0].c_str();
+            if (shards.empty() || shards.back().front().compare(0, 2, reference, 0, 2) != 0) shards.emplace_back();
+            shards.back().push_back(std::move(reference));
+        }
+        return shards;
     });
 }
 

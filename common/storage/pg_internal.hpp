@@ -218,9 +218,11 @@ public:
     std::optional<std::string> setImage(
         const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) override;
     bool isMediaReferenced(const std::string& reference) override;
-    bool putImage(const std::string& reference, const std::string& content) override;
-    void deleteImage(const std::string& reference) override;
     void commit() override;
+
+    // images (PgImageRows, pg_images.cpp), as part of this transaction.
+    bool putImage(const std::string& reference, const std::string& content);
+    void deleteImage(const std::string& reference);
 
 private:
     PgLockedWork work_;

@@ -2,14 +2,16 @@
 // The PostgreSQL store (issue 13): the Store interface over one PostgreSQL
 // database that several usersvc instances share. Its statements are in
 // storage/pg_<group>.cpp, grouped by table as the SQLite store's are. Images
-// are kept in the database too (pg_images.cpp), and so are the login limiter's
-// counts (pg_attempts.cpp): instances share nothing else.
+// are kept in the database too (PgImageRows below, pg_images.cpp), and so are
+// the login limiter's counts (pg_attempts.cpp): instances share nothing else.
+#include "media/image_storage.hpp"
 #include "storage/store.hpp"
 
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace usersvc {
@@ -82,10 +84,7 @@ public:
     bool ping() override;
     std::string checkIntegrity() override;
 
-    // images: pg_images.cpp
-    bool keepsImages() const override { return true; }
-    std::optional<std::string> readImage(const std::string& reference) override;
-    std::vector<std::string> imageReferences() override;
+    // images: PgImageRows below
 
     // login limits: pg_attempts.cpp
     AttemptWindows* sharedAttemptWindows() override { return attempts_.get(); }
@@ -118,5 +117,32 @@ private:
 inline constexpr const char* kPgBackupAdvice =
     "backup and restore copy SQLite stores; for PostgreSQL use pg_dump and pg_restore"
     " (README: PostgreSQL)";
+
+// Published images as rows of table images (pg_images.cpp): instances that
+// share no disk serve what another stored, and a rollback takes back what the
+// transaction published. Used with PgStore's own write transactions only.
+class PgImageRows final : public ImageStorage {
+public:
+    explicit PgImageRows(PgStore& store) : store_(store) {}
+
+    bool publish(const std::filesystem::path& tempFile, std::size_t size, const std::string& reference,
+        WriteTransaction& tx) override;
+    void unpublish(const std::string& reference) override; // nothing: the rollback took it
+    void remove(const std::string& reference, WriteTransaction& tx) override;
+    bool exists(const std::string& reference) override;
+    std::shared_ptr<const StoredImage> open(const std::string& reference, ImageKind kind) override;
+    std::vector<std::vector<std::string>> publishedByShard() override;
+    std::optional<std::filesystem::path> fileOf(const std::string&) override { return std::nullopt; }
+
+private:
+    std::optional<std::string> read(const std::string& reference);
+
+    PgStore& store_;
+    // Images read from the database that some download still holds: concurrent
+    // downloads of one image share one copy (slow clients cannot each hold
+    // their own), and it is read from the database once.
+    std::mutex inFlightMutex_;
+    std::unordered_map<std::string, std::weak_ptr<const StoredImage>> inFlight_;
+};
 
 } // namespace usersvc

@@ -39,9 +39,10 @@ struct UserQuery {
 
 // A write transaction the service holds while it composes a use case: the
 // store's write lock is held from begin (SQLite: BEGIN IMMEDIATE) to the end,
-// and it rolls back on destruction unless committed. Media files are published
-// and released inside one, so deciding whether a file is still needed never
-// races another writer.
+// and it rolls back on destruction unless committed. Images are published and
+// released inside one (media/image_storage.hpp: where they live is not the
+// store's business), so deciding whether one is still needed never races
+// another writer.
 class WriteTransaction {
 public:
     virtual ~WriteTransaction() = default;
@@ -55,14 +56,6 @@ public:
         const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) = 0;
     // True when some user's avatar or cover is `reference`.
     virtual bool isMediaReferenced(const std::string& reference) = 0;
-
-    // Images kept in the store itself (Store::keepsImages()), under their
-    // content-addressed reference, as part of this transaction: a rollback
-    // takes them back. putImage is true when this call added the image (the
-    // same content may be stored already). Stores that keep images as files
-    // never receive these calls.
-    virtual bool putImage(const std::string& reference, const std::string& content);
-    virtual void deleteImage(const std::string& reference);
 
     virtual void commit() = 0;
 };
@@ -166,14 +159,6 @@ public:
     // A quick structural check of the whole database (SQLite's quick_check):
     // "ok", or what is wrong.
     virtual std::string checkIntegrity() = 0;
-
-    // ---- images (a store shared by instances that share no disk keeps them)
-    // False: images are files in the media directory (SQLite).
-    virtual bool keepsImages() const { return false; }
-    // The content stored under `reference`, if any.
-    virtual std::optional<std::string> readImage(const std::string& reference);
-    // Every stored image's reference, for the sweep of unreferenced ones.
-    virtual std::vector<std::string> imageReferences();
 
     // ---- login limits every instance sees (a store instances share keeps
     // them); null: each process counts in its own memory.
