@@ -20,6 +20,7 @@ namespace usersvc {
 
 namespace {
 using json = nlohmann::json;
+namespace fs = std::filesystem;
 
 struct PendingRecord {
     std::size_t line = 0;
@@ -130,20 +131,94 @@ std::string describe(const Error& e) {
 void note(ImportReport& report, std::size_t line, const std::string& message) {
     if (report.problems.size() < kMaxImportProblems) report.problems.push_back({line, message});
 }
+
+// Fixtures carry clear passwords: hash them on every core at once.
+void hashClearPasswords(std::vector<PendingRecord>& batch, PasswordHasher& hasher) {
+    bool anyClear = std::any_of(batch.begin(), batch.end(), [](const auto& r) { return !r.clearPassword.empty(); });
+    if (!anyClear) return;
+    std::atomic<std::size_t> nextIndex{0};
+    auto worker = [&] {
+        for (std::size_t i; (i = nextIndex++) < batch.size();)
+            if (!batch[i].clearPassword.empty())
+                batch[i].user.passwordHash = hasher.hash(batch[i].clearPassword, HashPriority::NewAccount);
+    };
+    std::vector<std::thread> workers;
+    for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t)
+        workers.emplace_back(worker);
+    for (auto& t : workers)
+        t.join();
+}
+
+// Publishes mediaFrom/reference after checking its content names it.
+void copyImage(Store& store, const MediaStore& media, const std::string& reference, const fs::path& mediaFrom) {
+    auto staged = media.stageFile("media", mediaFrom / reference);
+    if (staged->reference() != reference)
+        throw Error(Code::Invalid, "the media file " + (mediaFrom / reference).string() +
+                                       " does not match its name (content hash or image type)");
+    auto tx = store.beginWrite();
+    staged->publish(*tx);
+    tx->commit();
+}
+
+// The batch's images, each in a write transaction of its own (an image nobody
+// refers to yet is harmless; the caller releases the ones no imported user
+// ended up referring to). A record whose image cannot be copied is invalid,
+// and left out whole. Returns the references copied.
+std::vector<std::string> copyImagesOf(Store& store, const MediaStore& media, std::vector<PendingRecord>& batch,
+    const fs::path& mediaFrom, ImportReport& report) {
+    std::vector<std::string> copied;
+    std::erase_if(batch, [&](const PendingRecord& r) {
+        try {
+            for (const auto& reference : r.imagesToCopy)
+                if (!media.exists(reference)) {
+                    copyImage(store, media, reference, mediaFrom);
+                    copied.push_back(reference);
+                }
+            return false;
+        } catch (const Error& e) {
+            ++report.invalid;
+            note(report, r.line, describe(e));
+            return true;
+        }
+    });
+    report.imagesCopied += static_cast<std::int64_t>(copied.size());
+    return copied;
+}
+
+// Inserts the batch in one store call and counts each record's outcome.
+void storeBatch(Store& store, const MediaStore& media, std::vector<PendingRecord>& batch,
+    const std::vector<std::string>& copied, const ImportOptions& options, ImportReport& report) {
+    std::vector<UserRecord> users;
+    users.reserve(batch.size());
+    for (auto& r : batch)
+        users.push_back(std::move(r.user));
+    std::vector<ImportOutcome> outcomes;
+    try {
+        outcomes = store.importUsers(users, options.onConflict == OnConflict::Fail);
+    } catch (...) {
+        releaseUnreferenced(store, media, copied);
+        throw;
+    }
+    releaseUnreferenced(store, media, copied);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        if (outcomes[i].inserted) {
+            ++report.imported;
+            continue;
+        }
+        std::string why = takenReason(outcomes[i].takenFields, users[i]);
+        if (options.onConflict == OnConflict::Skip) {
+            ++report.skipped;
+            note(report, batch[i].line, "skipped: " + why);
+        } else {
+            report.stoppedAtConflict = true;
+            note(report, batch[i].line, "conflict: " + why);
+        }
+    }
+}
 } // namespace
 
 ImportService::ImportService(Store& store, PasswordHasher& hasher, const MediaStore& media)
     : store_(store), hasher_(hasher), media_(media) {}
-
-void ImportService::copyImage(const std::string& reference, const std::filesystem::path& mediaFrom) {
-    auto staged = media_.stageFile("media", mediaFrom / reference);
-    if (staged->reference() != reference)
-        throw Error(Code::Invalid, "the media file " + (mediaFrom / reference).string() +
-                                       " does not match its name (content hash or image type)");
-    auto tx = store_.beginWrite();
-    staged->publish(*tx);
-    tx->commit();
-}
 
 ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& options,
     const std::function<void(const ImportReport&, std::size_t)>& progress) {
@@ -152,68 +227,9 @@ ImportReport ImportService::importUsers(std::istream& in, const ImportOptions& o
     std::vector<PendingRecord> batch;
 
     auto flush = [&] {
-        // Fixtures carry clear passwords: hash them on every core at once.
-        std::atomic<std::size_t> nextIndex{0};
-        auto worker = [&] {
-            for (std::size_t i; (i = nextIndex++) < batch.size();)
-                if (!batch[i].clearPassword.empty())
-                    batch[i].user.passwordHash = hasher_.hash(batch[i].clearPassword, HashPriority::NewAccount);
-        };
-        std::vector<std::thread> workers;
-        bool anyClear = std::any_of(batch.begin(), batch.end(), [](const auto& r) { return !r.clearPassword.empty(); });
-        unsigned threads = anyClear ? std::max(1u, std::thread::hardware_concurrency()) : 0;
-        for (unsigned t = 0; t < threads; ++t)
-            workers.emplace_back(worker);
-        for (auto& t : workers)
-            t.join();
-
-        // Images first, each in a write transaction of its own (an image nobody
-        // refers to yet is harmless); the ones no imported user ended up
-        // referring to are released after the batch.
-        // A record whose image cannot be copied is invalid, and left out whole.
-        std::vector<std::string> copied;
-        std::erase_if(batch, [&](const PendingRecord& r) {
-            try {
-                for (const auto& reference : r.imagesToCopy)
-                    if (!media_.exists(reference)) {
-                        copyImage(reference, options.mediaFrom);
-                        copied.push_back(reference);
-                    }
-                return false;
-            } catch (const Error& e) {
-                ++report.invalid;
-                note(report, r.line, describe(e));
-                return true;
-            }
-        });
-        report.imagesCopied += static_cast<std::int64_t>(copied.size());
-
-        std::vector<UserRecord> users;
-        users.reserve(batch.size());
-        for (auto& r : batch)
-            users.push_back(std::move(r.user));
-        std::vector<ImportOutcome> outcomes;
-        try {
-            outcomes = store_.importUsers(users, options.onConflict == OnConflict::Fail);
-        } catch (...) {
-            releaseUnreferenced(store_, media_, copied);
-            throw;
-        }
-        releaseUnreferenced(store_, media_, copied);
-        for (std::size_t i = 0; i < outcomes.size(); ++i) {
-            if (outcomes[i].inserted) {
-                ++report.imported;
-                continue;
-            }
-            std::string why = takenReason(outcomes[i].takenFields, users[i]);
-            if (options.onConflict == OnConflict::Skip) {
-                ++report.skipped;
-                note(report, batch[i].line, "skipped: " + why);
-            } else {
-                report.stoppedAtConflict = true;
-                note(report, batch[i].line, "conflict: " + why);
-            }
-        }
+        hashClearPasswords(batch, hasher_);
+        auto copied = copyImagesOf(store_, media_, batch, options.mediaFrom, report);
+        storeBatch(store_, media_, batch, copied, options, report);
         batch.clear();
         if (progress) progress(report, reader.bytesRead());
     };

@@ -57,9 +57,6 @@ public:
         const std::function<void(const ImportReport&, std::size_t)>& progress = {});
 
 private:
-    // Publishes mediaFrom/reference after checking its content names it.
-    void copyImage(const std::string& reference, const std::filesystem::path& mediaFrom);
-
     Store& store_;
     PasswordHasher& hasher_;
     const MediaStore& media_;
