@@ -24,13 +24,21 @@ const token = "console-test-token-0123456789abcdef0123456789";
 const avatar = join(root, "tests", "data", "avatar.png");
 
 const { child, started } = startUsersvc(binary, [
-  "--data-dir", join(work, "data"), "--bcrypt-cost", "4", "--insecure-cookies", "--console-token", token,
+  "--data-dir",
+  join(work, "data"),
+  "--bcrypt-cost",
+  "4",
+  "--insecure-cookies",
+  "--console-token",
+  token,
 ]);
 const { checks, check } = checkList();
 
 async function json(base, method, path, body, headers = {}) {
   const res = await fetch(base + path, {
-    method, headers: { "Content-Type": "application/json", ...headers }, body: body && JSON.stringify(body),
+    method,
+    headers: { "Content-Type": "application/json", ...headers },
+    body: body && JSON.stringify(body),
   });
   return { status: res.status, body: await res.json().catch(() => null) };
 }
@@ -44,7 +52,10 @@ try {
   browser = await launchChromium();
   page = await browser.newPage();
   page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
-  page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    d.dismiss();
+  });
   const snap = (name) => page.screenshot({ path: join(shots, `console-${name}.png`), fullPage: true });
 
   // Issue 21 changed this on purpose: the printed address carried the token,
@@ -68,7 +79,8 @@ try {
     await snap("sign-in");
   });
 
-  await check("the console opens from the one-time code, which leaves the address bar and then opens nothing",
+  await check(
+    "the console opens from the one-time code, which leaves the address bar and then opens nothing",
     async () => {
       await page.goto(`${base}/_/#code=${code}`);
       await page.locator("#users").waitFor();
@@ -79,7 +91,8 @@ try {
       await other.close();
       const again = await json(base, "POST", "/api/v1/admin/sign-in", { code });
       if (again.status !== 401) throw new Error(`a used code answered ${again.status}`);
-    });
+    },
+  );
 
   await check("the console opens with the token from the URL, which leaves the address bar", async () => {
     await page.goto(`${base}/_/#token=${token}`);
@@ -111,43 +124,60 @@ try {
     await snap("users");
   });
 
-  await check("a session opened over the API shows, is revoked from the console, and its token is refused at once", async () => {
-    const login = await json(base, "POST", "/api/v1/users/login", { username: "console_made", password: "first-password-1" });
-    if (login.status !== 200) throw new Error(`login: ${login.status}`);
-    const access = login.body.data.AccessToken;
-    const me = () => json(base, "GET", "/api/v1/users/getUser", undefined, { Authorization: `Bearer ${access}` });
-    if ((await me()).status !== 200) throw new Error("the new token does not work");
-    await page.goto(`${base}/_/#/users/${userId}`);
-    const sessions = page.locator("#sessions tbody tr");
-    await sessions.first().waitFor();
-    if (await sessions.count() !== 1) throw new Error(`sessions shown: ${await sessions.count()}`);
-    await snap("user");
-    await sessions.first().locator("button.revoke").click();
-    await page.locator("#sessions tbody tr").first().waitFor({ state: "detached" });
-    const after = await me();
-    if (after.status !== 401) throw new Error(`the revoked token still works: ${after.status}`);
-  });
+  await check(
+    "a session opened over the API shows, is revoked from the console, and its token is refused at once",
+    async () => {
+      const login = await json(base, "POST", "/api/v1/users/login", {
+        username: "console_made",
+        password: "first-password-1",
+      });
+      if (login.status !== 200) throw new Error(`login: ${login.status}`);
+      const access = login.body.data.AccessToken;
+      const me = () => json(base, "GET", "/api/v1/users/getUser", undefined, { Authorization: `Bearer ${access}` });
+      if ((await me()).status !== 200) throw new Error("the new token does not work");
+      await page.goto(`${base}/_/#/users/${userId}`);
+      const sessions = page.locator("#sessions tbody tr");
+      await sessions.first().waitFor();
+      if ((await sessions.count()) !== 1) throw new Error(`sessions shown: ${await sessions.count()}`);
+      await snap("user");
+      await sessions.first().locator("button.revoke").click();
+      await page.locator("#sessions tbody tr").first().waitFor({ state: "detached" });
+      const after = await me();
+      if (after.status !== 401) throw new Error(`the revoked token still works: ${after.status}`);
+    },
+  );
 
   await check("a password set in the console logs in, and the old one does not", async () => {
     await page.goto(`${base}/_/#/users/${userId}`);
     await page.locator("#set-password [name=password]").fill("second-password-2");
     await page.locator("#set-password button").click();
     await page.waitForTimeout(300);
-    const fresh = await json(base, "POST", "/api/v1/users/login", { username: "console_made", password: "second-password-2" });
+    const fresh = await json(base, "POST", "/api/v1/users/login", {
+      username: "console_made",
+      password: "second-password-2",
+    });
     if (fresh.status !== 200) throw new Error(`login with the new password: ${fresh.status}`);
-    const old = await json(base, "POST", "/api/v1/users/login", { username: "console_made", password: "first-password-1" });
+    const old = await json(base, "POST", "/api/v1/users/login", {
+      username: "console_made",
+      password: "first-password-1",
+    });
     if (old.status !== 401) throw new Error(`login with the old password: ${old.status}`);
   });
 
   await check("a name written as HTML renders as text, and no dialog opens", async () => {
     const xss = "<img src=x onerror=alert(1)>";
-    const reg = await json(base, "POST", "/api/v1/users/register", { username: "xss_name", email: "xss@x.io", password: "password123", fullName: xss });
+    const reg = await json(base, "POST", "/api/v1/users/register", {
+      username: "xss_name",
+      email: "xss@x.io",
+      password: "password123",
+      fullName: xss,
+    });
     if (reg.status !== 201) throw new Error(`register: ${reg.status}`);
     await page.goto(`${base}/_/#/users`);
     const cell = page.locator(`tr[data-user="${reg.body.data._id}"] td.full-name`);
     await cell.waitFor();
-    if (await cell.textContent() !== xss) throw new Error(`shown as: ${await cell.textContent()}`);
-    if (await cell.locator("img").count() !== 0) throw new Error("the name became an element");
+    if ((await cell.textContent()) !== xss) throw new Error(`shown as: ${await cell.textContent()}`);
+    if ((await cell.locator("img").count()) !== 0) throw new Error("the name became an element");
     await page.goto(`${base}/_/#/users/${reg.body.data._id}`);
     await page.locator("#profile").waitFor();
     await page.waitForTimeout(300);

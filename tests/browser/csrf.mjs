@@ -28,11 +28,13 @@ function servePage(html, proxyTo) {
   const server = createServer((req, res) => {
     if (proxyTo && req.url.startsWith("/api/")) {
       const target = new URL(proxyTo);
-      const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method,
-        headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode, answer.headers);
-        answer.pipe(res);
-      });
+      const upstream = request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode, answer.headers);
+          answer.pipe(res);
+        },
+      );
       req.pipe(upstream);
       return;
     }
@@ -45,8 +47,16 @@ const originOf = (server) => `http://127.0.0.1:${server.address().port}`;
 const { checks, check } = checkList();
 const blank = "<!doctype html><title>page</title><p>page</p>";
 const listed = await servePage(blank);
-const usersvc = startUsersvc(binary, ["--data-dir", join(work, "data"), "--bcrypt-cost", "4", "--insecure-cookies",
-  "--no-access-log", "--cors-origin", originOf(listed)]);
+const usersvc = startUsersvc(binary, [
+  "--data-dir",
+  join(work, "data"),
+  "--bcrypt-cost",
+  "4",
+  "--insecure-cookies",
+  "--no-access-log",
+  "--cors-origin",
+  originOf(listed),
+]);
 let proxied;
 let attacker;
 let browser;
@@ -55,25 +65,38 @@ try {
   const api = await usersvc.started;
   proxied = await servePage(blank, api);
   const json = async (path, init = {}) => {
-    const res = await fetch(`${api}${path}`, { ...init, headers: { "Content-Type": "application/json",
-      ...(init.headers || {}) } });
+    const res = await fetch(`${api}${path}`, {
+      ...init,
+      headers: { "Content-Type": "application/json", ...(init.headers || {}) },
+    });
     return { status: res.status, body: await res.json() };
   };
   for (const name of ["viewer", "channel_a", "channel_b", "channel_c"]) {
-    const res = await json("/api/v1/users/register", { method: "POST",
-      body: JSON.stringify({ username: name, email: `${name}@example.com`, password: "password123" }) });
+    const res = await json("/api/v1/users/register", {
+      method: "POST",
+      body: JSON.stringify({ username: name, email: `${name}@example.com`, password: "password123" }),
+    });
     if (res.status !== 201) throw new Error(`registering ${name}: ${res.status}`);
   }
-  const idOf = async (name) => (await json("/api/v1/users/login", { method: "POST",
-    body: JSON.stringify({ username: name, password: "password123" }) })).body.data.user._id;
+  const idOf = async (name) =>
+    (
+      await json("/api/v1/users/login", {
+        method: "POST",
+        body: JSON.stringify({ username: name, password: "password123" }),
+      })
+    ).body.data.user._id;
   const [channelA, channelB, channelC] = [await idOf("channel_a"), await idOf("channel_b"), await idOf("channel_c")];
   // What the viewer follows and has watched, asked with a Bearer token of its own.
-  const viewerToken = (await json("/api/v1/users/login", { method: "POST",
-    body: JSON.stringify({ username: "viewer", password: "password123" }) })).body.data.accessToken;
+  const viewerToken = (
+    await json("/api/v1/users/login", {
+      method: "POST",
+      body: JSON.stringify({ username: "viewer", password: "password123" }),
+    })
+  ).body.data.accessToken;
   const asViewer = (path) => json(path, { headers: { Authorization: `Bearer ${viewerToken}` } });
   const viewerId = (await asViewer("/api/v1/users/current-user")).body.data._id;
-  const follows = async () => (await asViewer(`/api/v1/subscriptions/u/${viewerId}`)).body.data
-    .map((s) => s.channel.username).sort();
+  const follows = async () =>
+    (await asViewer(`/api/v1/subscriptions/u/${viewerId}`)).body.data.map((s) => s.channel.username).sort();
 
   browser = await launchChromium();
   const context = await browser.newContext();
@@ -82,8 +105,11 @@ try {
   await check("behind its dev server's proxy, a front end signs in and writes with the cookie alone", async () => {
     await page.goto(`${originOf(proxied)}/`);
     const result = await page.evaluate(async (channel) => {
-      const login = await fetch("/api/v1/users/login", { method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ username: "viewer", password: "password123" }) });
+      const login = await fetch("/api/v1/users/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: "viewer", password: "password123" }),
+      });
       const toggle = await fetch(`/api/v1/subscriptions/c/${channel}`, { method: "POST" });
       return [login.status, toggle.status];
     }, channelA);
@@ -93,10 +119,16 @@ try {
 
   await check("a --cors-origin front end writes with credentials: include", async () => {
     await page.goto(`${originOf(listed)}/`);
-    const status = await page.evaluate(async ([base, channel]) => {
-      const res = await fetch(`${base}/api/v1/subscriptions/c/${channel}`, { method: "POST", credentials: "include" });
-      return res.status;
-    }, [api, channelB]);
+    const status = await page.evaluate(
+      async ([base, channel]) => {
+        const res = await fetch(`${base}/api/v1/subscriptions/c/${channel}`, {
+          method: "POST",
+          credentials: "include",
+        });
+        return res.status;
+      },
+      [api, channelB],
+    );
     if (status !== 200) throw new Error(`subscribe from the listed origin: ${status}`);
     if ((await follows()).join() !== "channel_a,channel_b") throw new Error(`follows ${await follows()}`);
   });
@@ -108,8 +140,10 @@ try {
 
   await check("an attacker's page on another port cannot subscribe with a form", async () => {
     await page.goto(`${originOf(attacker)}/`);
-    const [answer] = await Promise.all([page.waitForNavigation(),
-      page.evaluate(() => document.getElementById("subscribe").submit())]);
+    const [answer] = await Promise.all([
+      page.waitForNavigation(),
+      page.evaluate(() => document.getElementById("subscribe").submit()),
+    ]);
     const status = answer.status();
     if (status !== 403) throw new Error(`the forged subscription was answered ${status}`);
     if ((await follows()).join() !== "channel_a,channel_b") throw new Error(`follows ${await follows()}`);
@@ -118,8 +152,13 @@ try {
   await check("nor plant watch history with a no-cors fetch", async () => {
     await page.goto(`${originOf(attacker)}/`);
     await page.evaluate(async (base) => {
-      await fetch(`${base}/api/v1/users/watch-History`, { method: "POST", mode: "no-cors", credentials: "include",
-        headers: { "Content-Type": "text/plain" }, body: JSON.stringify({ videoId: "planted" }) });
+      await fetch(`${base}/api/v1/users/watch-History`, {
+        method: "POST",
+        mode: "no-cors",
+        credentials: "include",
+        headers: { "Content-Type": "text/plain" },
+        body: JSON.stringify({ videoId: "planted" }),
+      });
     }, api);
     const history = (await asViewer("/api/v1/users/watch-History")).body.data;
     if (history.some((h) => h.videoId === "planted")) throw new Error("the forged history entry was stored");
@@ -127,8 +166,10 @@ try {
 
   await check("nor log every session out with ?scope=global", async () => {
     await page.goto(`${originOf(attacker)}/`);
-    const [answer] = await Promise.all([page.waitForNavigation(),
-      page.evaluate(() => document.getElementById("logout").submit())]);
+    const [answer] = await Promise.all([
+      page.waitForNavigation(),
+      page.evaluate(() => document.getElementById("logout").submit()),
+    ]);
     const status = answer.status();
     if (status !== 403) throw new Error(`the forged logout was answered ${status}`);
     const me = await asViewer("/api/v1/users/current-user");
@@ -137,8 +178,10 @@ try {
 
   await check("the proxied front end still works after the attack", async () => {
     await page.goto(`${originOf(proxied)}/`);
-    const status = await page.evaluate(async (channel) =>
-      (await fetch(`/api/v1/subscriptions/c/${channel}`, { method: "POST" })).status, channelA);
+    const status = await page.evaluate(
+      async (channel) => (await fetch(`/api/v1/subscriptions/c/${channel}`, { method: "POST" })).status,
+      channelA,
+    );
     if (status !== 200) throw new Error(`unsubscribe through the proxy: ${status}`);
     if ((await follows()).join() !== "channel_b") throw new Error(`follows ${await follows()}`);
   });

@@ -15,7 +15,9 @@ const { chromium } = require("playwright-core");
 export function startUsersvc(binary, args) {
   const child = spawn(binary, ["serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   child.log = "";
-  child.stderr.on("data", (chunk) => { child.log += chunk; });
+  child.stderr.on("data", (chunk) => {
+    child.log += chunk;
+  });
   const started = new Promise((ok, fail) => {
     let out = "";
     child.stdout.on("data", (chunk) => {
@@ -31,14 +33,21 @@ export function startUsersvc(binary, args) {
 // SIGTERM, then the exit code.
 export async function stopUsersvc(child) {
   child.kill("SIGTERM");
-  return new Promise((ok) => child.exitCode !== null ? ok(child.exitCode) : child.on("exit", ok));
+  return new Promise((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.on("exit", ok)));
 }
 
 export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 

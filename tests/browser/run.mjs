@@ -43,8 +43,16 @@ const { checks, check } = checkList();
 const app = await serveApp();
 const appOrigin = `http://127.0.0.1:${app.address().port}`;
 const usersvc = startUsersvc(binary, [
-  "--data-dir", join(work, "data"), "--bcrypt-cost", "4", "--insecure-cookies", "--no-access-log",
-  "--cors-origin", appOrigin, "--access-ttl", "3s",
+  "--data-dir",
+  join(work, "data"),
+  "--bcrypt-cost",
+  "4",
+  "--insecure-cookies",
+  "--no-access-log",
+  "--cors-origin",
+  appOrigin,
+  "--access-ttl",
+  "3s",
 ]);
 let browser;
 let page;
@@ -63,8 +71,8 @@ try {
   page = await browser.newPage();
   page.on("pageerror", (e) => console.log(`# page error: ${e.message}`));
   const status = page.locator("#status");
-  const expectStatus = (text) => page.waitForFunction(
-    (want) => document.getElementById("status").textContent === want, text, { timeout: 10000 });
+  const expectStatus = (text) =>
+    page.waitForFunction((want) => document.getElementById("status").textContent === want, text, { timeout: 10000 });
 
   await check("the page loads signed out (Bearer null, no cookie)", async () => {
     await page.goto(`${appOrigin}/?api=${encodeURIComponent(api)}`);
@@ -93,10 +101,14 @@ try {
   });
 
   await check("the avatar (user.avatar) is rendered", async () => {
-    await page.waitForFunction(() => {
-      const img = document.getElementById("avatar");
-      return img.src.startsWith("http") && img.complete && img.naturalWidth > 0;
-    }, null, { timeout: 10000 });
+    await page.waitForFunction(
+      () => {
+        const img = document.getElementById("avatar");
+        return img.src.startsWith("http") && img.complete && img.naturalWidth > 0;
+      },
+      null,
+      { timeout: 10000 },
+    );
   });
 
   await check("a reload without a stored token is signed in by the cookie (Bearer null beside it)", async () => {
@@ -105,25 +117,36 @@ try {
     await expectStatus("Signed in as viewer_one");
   });
 
-  await check("subscribe to a channel: counts under chai-backend's names, the list shows channel.username",
+  await check(
+    "subscribe to a channel: counts under chai-backend's names, the list shows channel.username",
     async () => {
       await page.locator("#find-channel [name=username]").fill("channel_owner");
       await page.locator("#find-channel button").click();
       await page.waitForFunction(() => document.getElementById("channel-name").textContent === "channel_owner");
       await page.locator("#subscribe").click();
-      await page.waitForFunction(() => document.getElementById("subscribers").textContent === "1" &&
-        document.getElementById("subscribe").textContent === "Unsubscribe" &&
-        document.getElementById("my-subscriptions").textContent.includes("channel_owner"), null, { timeout: 10000 });
-    });
+      await page.waitForFunction(
+        () =>
+          document.getElementById("subscribers").textContent === "1" &&
+          document.getElementById("subscribe").textContent === "Unsubscribe" &&
+          document.getElementById("my-subscriptions").textContent.includes("channel_owner"),
+        null,
+        { timeout: 10000 },
+      );
+    },
+  );
 
   await check("an expired access token is refreshed by the cookie and the request retried", async () => {
     const before = await page.evaluate(() => localStorage.getItem("accessToken"));
     await page.waitForTimeout(4000); // --access-ttl 3s: the stored token and the cookie expire
     await page.locator("#find-channel button").click();
-    await page.waitForFunction((old) => {
-      const now = localStorage.getItem("accessToken");
-      return now && now !== old;
-    }, before, { timeout: 10000 });
+    await page.waitForFunction(
+      (old) => {
+        const now = localStorage.getItem("accessToken");
+        return now && now !== old;
+      },
+      before,
+      { timeout: 10000 },
+    );
     const text = await status.textContent();
     if (text.startsWith("Error")) throw new Error(`after expiry: ${text}`);
   });
@@ -144,7 +167,12 @@ try {
     const shot = join(artifacts, "browser-failure.png");
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
     console.log(`# screenshot: ${shot}`);
-    console.log(`# status line: ${await page.locator("#status").textContent().catch(() => "?")}`);
+    console.log(
+      `# status line: ${await page
+        .locator("#status")
+        .textContent()
+        .catch(() => "?")}`,
+    );
   }
 } finally {
   app.close();
