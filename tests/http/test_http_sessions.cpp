@@ -1,5 +1,7 @@
 // Users managing their own sessions (issue 14): GET /users/sessions, DELETE
-// /users/sessions/:id and POST /logout?scope=local|others|global.
+// /users/sessions/:id and POST /logout?scope=local|others|global. Written as
+// scenario rows (scenario.hpp): hooks sign users in and keep their tokens and
+// session ids as the run's named values.
 #include "scenario.hpp"
 
 using namespace usersvc;
@@ -14,21 +16,55 @@ std::string loginFrom(httplib::Client& client, const std::string& name, const st
     return parseJson(res.body)["data"]["AccessToken"];
 }
 
-nlohmann::json sessionsOf(httplib::Client& client, const std::string& token) {
-    auto res = client.Get(kUsers + "/sessions", bearer(token));
-    REQUIRE(res);
-    REQUIRE_MESSAGE(res->status == 200, res->body);
-    for (const auto& secret : kSecretsNeverShown)
-        CHECK(res->body.find(secret) == std::string::npos);
-    CHECK(res->body.find("refresh") == std::string::npos);
-    return parseJson(res->body)["data"];
-}
-
-int clearedCookies(const httplib::Result& res) {
+int clearedCookies(const httplib::Response& res) {
     int cleared = 0;
-    for (const auto& [k, v] : res->headers)
+    for (const auto& [k, v] : res.headers)
         if (k == "Set-Cookie" && v.find("Max-Age=0") != std::string::npos) ++cleared;
     return cleared;
+}
+
+// Signs `name` up: its token under `name`, its id under `name`.id.
+std::function<void(ScenarioRun&)> signUpAs(const std::string& name) {
+    return [name](ScenarioRun& run) {
+        auto account = signUp(run.client, name);
+        run.values[name] = account.token;
+        run.values[name + ".id"] = account.id;
+    };
+}
+// Opens another session of `name` from `userAgent`: its token under `key`.
+std::function<void(ScenarioRun&)> loginAs(
+    const std::string& name, const std::string& userAgent, const std::string& key) {
+    return [=](ScenarioRun& run) { run.values[key] = loginFrom(run.client, name, userAgent); };
+}
+
+// Session lists never show a refresh token (nor any secret: every row checks).
+Scenario listSessions(std::string name, std::string as, std::size_t expected,
+    std::function<void(ScenarioRun&, const nlohmann::json&)> more = {}) {
+    Scenario row{std::move(name), "GET", kUsers + "/sessions", "", "", 200, {}, {"refresh"}};
+    row.as = std::move(as);
+    row.after = [expected, more](ScenarioRun& run, const httplib::Response& res) {
+        auto sessions = dataIn(res);
+        REQUIRE(sessions.size() == expected);
+        if (more) more(run, sessions);
+    };
+    return row;
+}
+
+Scenario getUser(std::string name, std::string as, int status) {
+    Scenario row{std::move(name), "GET", kUsers + "/getUser", "", "", status, {}};
+    row.as = std::move(as);
+    return row;
+}
+
+Scenario withCookiesCleared(Scenario row, int cleared) {
+    row.after = [cleared](ScenarioRun&, const httplib::Response& res) { CHECK(clearedCookies(res) == cleared); };
+    return row;
+}
+
+Scenario as(Scenario row, std::string who, std::function<void(ScenarioRun&)> before = {}) {
+    row.as = std::move(who);
+    row.before = std::move(before);
+    return row;
 }
 } // namespace
 
@@ -36,83 +72,84 @@ TEST_CASE("a user lists their own open sessions, the current one marked, and rev
     TempDir dir;
     TestServer server(dir.path());
     auto client = server.client();
-    auto sam = signUp(client, "sam");
-    std::string phone = loginFrom(client, "sam", "phone-browser/1.0");
-
-    auto sessions = sessionsOf(client, sam.token);
-    REQUIRE(sessions.size() == 2);
-    std::string phoneSession;
-    int current = 0;
-    for (const auto& s : sessions) {
-        for (const char* field : {"sessionId", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "clientAddress"})
-            CHECK_MESSAGE(s.contains(field), field);
-        if (s["current"] == true) ++current;
-        if (s["userAgent"] == "phone-browser/1.0") phoneSession = s["sessionId"];
-    }
-    CHECK(current == 1);
-    REQUIRE_FALSE(phoneSession.empty());
-    CHECK(sessionsOf(client, phone).size() == 2); // the same two, seen from the other one
-
-    // Another user cannot revoke it, nor learn that it exists.
-    auto tom = signUp(client, "tom");
-    auto foreign = client.Delete(kUsers + "/sessions/" + phoneSession, bearer(tom.token));
-    REQUIRE(foreign);
-    CHECK(foreign->status == 404);
-    CHECK(client.Get(kUsers + "/getUser", bearer(phone))->status == 200);
-
-    auto revoked = client.Delete(kUsers + "/sessions/" + phoneSession, bearer(sam.token));
-    REQUIRE(revoked);
-    CHECK(revoked->status == 200);
-    CHECK(clearedCookies(revoked) == 0);                                  // another session: this one's cookies stay
-    CHECK(client.Get(kUsers + "/getUser", bearer(phone))->status == 401); // at once
-    CHECK(client.Delete(kUsers + "/sessions/" + phoneSession, bearer(sam.token))->status == 404);
-    CHECK(client.Delete(kUsers + "/sessions/no-such-session", bearer(sam.token))->status == 404);
-    CHECK(sessionsOf(client, sam.token).size() == 1);
-    CHECK(client.Get(kUsers + "/sessions")->status == 401);
-
-    // Revoking the current session is a logout, cookies cleared.
-    std::string own = sessionsOf(client, sam.token)[0]["sessionId"];
-    auto self = client.Delete(kUsers + "/sessions/" + own, bearer(sam.token));
-    REQUIRE(self);
-    CHECK(self->status == 200);
-    CHECK(clearedCookies(self) == 2);
-    CHECK(client.Get(kUsers + "/getUser", bearer(sam.token))->status == 401);
+    ScenarioRun run{server, client};
+    auto bothSessions = listSessions("sam sees both sessions, each described, this one marked", "sam", 2,
+        [](ScenarioRun& run, const nlohmann::json& sessions) {
+            int current = 0;
+            for (const auto& s : sessions) {
+                for (const char* field :
+                    {"sessionId", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "clientAddress"})
+                    CHECK_MESSAGE(s.contains(field), field);
+                if (s["current"] == true) ++current;
+                if (s["userAgent"] == "phone-browser/1.0") run.values["phoneSession"] = s["sessionId"];
+            }
+            CHECK(current == 1);
+            REQUIRE(run.values.count("phoneSession"));
+        });
+    bothSessions.before = [](ScenarioRun& run) {
+        signUpAs("sam")(run);
+        loginAs("sam", "phone-browser/1.0", "phone")(run);
+    };
+    runScenarios(run,
+        {
+            bothSessions,
+            listSessions("the same two, seen from the other one", "phone", 2),
+            // Another user cannot revoke it, nor learn that it exists.
+            as({"another user cannot revoke it", "DELETE", kUsers + "/sessions/{phoneSession}", "", "", 404, {}}, "tom",
+                signUpAs("tom")),
+            getUser("the phone's session is still open", "phone", 200),
+            // Another session: this one's cookies stay.
+            withCookiesCleared(
+                as({"sam revokes the phone's session", "DELETE", kUsers + "/sessions/{phoneSession}", "", "", 200, {}},
+                    "sam"),
+                0),
+            getUser("the phone is refused at once", "phone", 401),
+            as({"revoking it again is 404", "DELETE", kUsers + "/sessions/{phoneSession}", "", "", 404, {}}, "sam"),
+            as({"an unknown session is 404", "DELETE", kUsers + "/sessions/no-such-session", "", "", 404, {}}, "sam"),
+            listSessions("sam has one session left", "sam", 1,
+                [](ScenarioRun& run, const nlohmann::json& sessions) { run.values["own"] = sessions[0]["sessionId"]; }),
+            {"the list needs a session", "GET", kUsers + "/sessions", "", "", 401, {}},
+            // Revoking the current session is a logout, cookies cleared.
+            withCookiesCleared(
+                as({"revoking the current session is a logout", "DELETE", kUsers + "/sessions/{own}", "", "", 200, {}},
+                    "sam"),
+                2),
+            getUser("and its token is refused", "sam", 401),
+        });
 }
 
 TEST_CASE("logout scopes: others keeps this session, global ends all, local is the default") {
     TempDir dir;
     TestServer server(dir.path());
     auto client = server.client();
-    auto ann = signUp(client, "ann");
-    std::string laptop = loginFrom(client, "ann", "laptop"), tablet = loginFrom(client, "ann", "tablet");
-
-    auto bad = client.Post(kUsers + "/logout?scope=everywhere", bearer(ann.token));
-    REQUIRE(bad);
-    CHECK(bad->status == 400);
-    CHECK(bad->body.find(R"("field":"scope")") != std::string::npos);
-    CHECK(client.Get(kUsers + "/getUser", bearer(ann.token))->status == 200); // nothing was revoked
-
-    auto others = client.Post(kUsers + "/logout?scope=others", bearer(ann.token));
-    REQUIRE(others);
-    CHECK(others->status == 200);
-    CHECK(clearedCookies(others) == 0);
-    CHECK(client.Get(kUsers + "/getUser", bearer(ann.token))->status == 200);
-    CHECK(client.Get(kUsers + "/getUser", bearer(laptop))->status == 401);
-    CHECK(client.Get(kUsers + "/getUser", bearer(tablet))->status == 401);
-
-    std::string desk = loginFrom(client, "ann", "desk");
-    auto local = client.Post(kUsers + "/logout", bearer(desk)); // no scope: this session only
-    REQUIRE(local);
-    CHECK(local->status == 200);
-    CHECK(clearedCookies(local) == 2);
-    CHECK(client.Get(kUsers + "/getUser", bearer(desk))->status == 401);
-    CHECK(client.Get(kUsers + "/getUser", bearer(ann.token))->status == 200);
-
-    std::string phone = loginFrom(client, "ann", "phone");
-    auto global = client.Post(kUsers + "/logout?scope=global", bearer(phone));
-    REQUIRE(global);
-    CHECK(global->status == 200);
-    CHECK(clearedCookies(global) == 2);
-    CHECK(client.Get(kUsers + "/getUser", bearer(phone))->status == 401);
-    CHECK(client.Get(kUsers + "/getUser", bearer(ann.token))->status == 401);
+    ScenarioRun run{server, client};
+    runScenarios(run,
+        {
+            as({"an unknown scope is 400 naming the field", "POST", kUsers + "/logout?scope=everywhere", "", "", 400,
+                   {R"("field":"scope")"}},
+                "ann",
+                [](ScenarioRun& run) {
+                    signUpAs("ann")(run);
+                    loginAs("ann", "laptop", "laptop")(run);
+                    loginAs("ann", "tablet", "tablet")(run);
+                }),
+            getUser("nothing was revoked", "ann", 200),
+            withCookiesCleared(
+                as({"others: the other sessions end", "POST", kUsers + "/logout?scope=others", "", "", 200, {}}, "ann"),
+                0),
+            getUser("this session stays", "ann", 200),
+            getUser("the laptop's ended", "laptop", 401),
+            getUser("the tablet's ended", "tablet", 401),
+            withCookiesCleared(as({"no scope: this session only", "POST", kUsers + "/logout", "", "", 200, {}}, "desk",
+                                   loginAs("ann", "desk", "desk")),
+                2),
+            getUser("the desk's session ended", "desk", 401),
+            getUser("the first session stays", "ann", 200),
+            withCookiesCleared(
+                as({"global: every session ends", "POST", kUsers + "/logout?scope=global", "", "", 200, {}}, "phone",
+                    loginAs("ann", "phone", "phone")),
+                2),
+            getUser("the phone's session ended", "phone", 401),
+            getUser("and the first one", "ann", 401),
+        });
 }

@@ -1,15 +1,52 @@
 #pragma once
-// PocketBase-style HTTP scenarios: each row names itself, sends one request to
-// a real server, and states the status plus what the body must and must not
-// contain (a password, a hash).
+// PocketBase-style HTTP scenarios (its ApiScenario): each row names itself,
+// sends one request to a real server, and states the status plus what the body
+// must and must not contain (a password, a hash). Rows run in order against one
+// server; a row's `before` hook sets up what it needs (an account, a session)
+// and its `after` hook checks the answer and the store beyond the body's text.
+// Hooks keep what later rows need in the run's named values: "{name}" in a
+// path or body is replaced by the value, and `as` sends the value as a Bearer
+// token.
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace usersvc::test {
+
+// What the rows of one run share.
+struct ScenarioRun {
+    TestServer& server;
+    httplib::Client& client;
+    std::map<std::string, std::string> values = {};
+
+    // `text` with each "{name}" (letters, digits, '_', '.') replaced by
+    // values[name]; a name with no value fails the test (a row would otherwise
+    // send the placeholder itself and could pass by accident, say as a 404).
+    std::string expand(const std::string& text) const {
+        auto isNameChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+        std::string out;
+        for (std::size_t i = 0; i < text.size();) {
+            std::size_t end = i + 1;
+            while (text[i] == '{' && end < text.size() && isNameChar(text[end]))
+                ++end;
+            if (text[i] != '{' || end == i + 1 || end == text.size() || text[end] != '}') {
+                out += text[i++];
+                continue;
+            }
+            std::string name = text.substr(i + 1, end - i - 1);
+            REQUIRE_MESSAGE(values.count(name), "no value named " << name);
+            out += values.at(name);
+            i = end + 1;
+        }
+        return out;
+    }
+};
 
 struct Scenario {
     std::string name;
@@ -21,6 +58,9 @@ struct Scenario {
     std::vector<std::string> expectedContent;
     std::vector<std::string> notExpectedContent = {};
     httplib::Headers headers = {};
+    std::string as = {}; // the named value to send as the Bearer token
+    std::function<void(ScenarioRun&)> before = {};
+    std::function<void(ScenarioRun&, const httplib::Response&)> after = {};
 };
 
 // Never in any response: bcrypt hashes and password fields.
@@ -50,14 +90,20 @@ inline httplib::Headers bearer(const std::string& token) {
     return {{"Authorization", "Bearer " + token}};
 }
 
-// cpp-httplib 0.11's client has no multipart PATCH; the body is built by hand.
-inline httplib::Result patchFile(httplib::Client& client, const std::string& path, const std::string& token,
-    const std::string& field, const std::string& bytes) {
+// A multipart body with one file field: its Content-Type and the body.
+inline std::pair<std::string, std::string> multipartFile(const std::string& field, const std::string& bytes) {
     std::string boundary = "usersvcTestBoundary42";
     std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field +
                        "\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes +
                        "\r\n--" + boundary + "--\r\n";
-    return client.Patch(path, bearer(token), body, "multipart/form-data; boundary=" + boundary);
+    return {"multipart/form-data; boundary=" + boundary, body};
+}
+
+// cpp-httplib 0.11's client has no multipart PATCH; the body is built by hand.
+inline httplib::Result patchFile(httplib::Client& client, const std::string& path, const std::string& token,
+    const std::string& field, const std::string& bytes) {
+    auto [contentType, body] = multipartFile(field, bytes);
+    return client.Patch(path, bearer(token), body, contentType);
 }
 
 struct Account {
@@ -80,26 +126,58 @@ inline Account signUp(httplib::Client& client, const std::string& name) {
     return {data["user"]["_id"], data["AccessToken"]};
 }
 
+// The checks every row's answer gets: its status, the JSON envelope, the
+// content it must and must not show, and never a secret.
+inline void checkAnswer(const Scenario& s, const httplib::Response& res) {
+    CHECK_MESSAGE(res.status == s.expectedStatus, s.name << ": " << res.body);
+    CHECK(res.get_header_value("Content-Type") == "application/json; charset=utf-8");
+    CHECK_FALSE(res.get_header_value("X-Request-Id").empty());
+    auto json = nlohmann::json::parse(res.body, nullptr, false);
+    REQUIRE_MESSAGE(json.is_object(), s.name << ": body is not a JSON object: " << res.body);
+    CHECK(json["statusCode"] == s.expectedStatus);
+    CHECK(json["success"] == (s.expectedStatus < 400));
+    if (s.expectedStatus >= 400) CHECK(json["errors"].is_array());
+    for (const auto& want : s.expectedContent)
+        CHECK_MESSAGE(res.body.find(want) != std::string::npos, s.name << " lacks " << want << ": " << res.body);
+    for (const auto& bad : s.notExpectedContent)
+        CHECK_MESSAGE(res.body.find(bad) == std::string::npos, s.name << " shows " << bad);
+    for (const auto& bad : kSecretsNeverShown)
+        CHECK_MESSAGE(res.body.find(bad) == std::string::npos, s.name << " shows " << bad);
+}
+
+// Rows in order, with their hooks and the run's named values.
+inline void runScenarios(ScenarioRun& run, const std::vector<Scenario>& scenarios) {
+    for (const auto& row : scenarios) {
+        CAPTURE(row.name);
+        if (row.before) row.before(run);
+        Scenario s = row;
+        s.path = run.expand(row.path);
+        // A file's bytes are sent as they are.
+        if (row.contentType.rfind("multipart/", 0) != 0) s.body = run.expand(row.body);
+        if (!row.as.empty()) {
+            REQUIRE_MESSAGE(run.values.count(row.as), row.name << ": no value named " << row.as);
+            s.headers.emplace("Authorization", "Bearer " + run.values.at(row.as));
+        }
+        auto res = send(run.client, s.method, s.path, s.contentType, s.body, s.headers);
+        REQUIRE_MESSAGE(res, "no response for " << s.name << ": " << httplib::to_string(res.error()));
+        checkAnswer(s, *res);
+        if (row.after) row.after(run, *res);
+    }
+}
+
+// Rows without hooks or named values.
 inline void runScenarios(httplib::Client& client, const std::vector<Scenario>& scenarios) {
     for (const auto& s : scenarios) {
         CAPTURE(s.name);
         auto res = send(client, s.method, s.path, s.contentType, s.body, s.headers);
         REQUIRE_MESSAGE(res, "no response for " << s.name << ": " << httplib::to_string(res.error()));
-        CHECK_MESSAGE(res->status == s.expectedStatus, s.name << ": " << res->body);
-        CHECK(res->get_header_value("Content-Type") == "application/json; charset=utf-8");
-        CHECK_FALSE(res->get_header_value("X-Request-Id").empty());
-        auto json = nlohmann::json::parse(res->body, nullptr, false);
-        REQUIRE_MESSAGE(json.is_object(), s.name << ": body is not a JSON object: " << res->body);
-        CHECK(json["statusCode"] == s.expectedStatus);
-        CHECK(json["success"] == (s.expectedStatus < 400));
-        if (s.expectedStatus >= 400) CHECK(json["errors"].is_array());
-        for (const auto& want : s.expectedContent)
-            CHECK_MESSAGE(res->body.find(want) != std::string::npos, s.name << " lacks " << want << ": " << res->body);
-        for (const auto& bad : s.notExpectedContent)
-            CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
-        for (const auto& bad : kSecretsNeverShown)
-            CHECK_MESSAGE(res->body.find(bad) == std::string::npos, s.name << " shows " << bad);
+        checkAnswer(s, *res);
     }
+}
+
+// The `data` of an answer.
+inline nlohmann::json dataIn(const httplib::Response& res) {
+    return nlohmann::json::parse(res.body)["data"];
 }
 
 } // namespace usersvc::test
