@@ -35,7 +35,8 @@ bool PgImageRows::publish(
     if (!in.read(content.data(), static_cast<std::streamsize>(size)))
         throw Error(Code::Internal, "cannot read an upload back");
     bool stored = pgTransaction(tx).putImage(reference, content);
-    std::filesystem::remove(tempFile);
+    std::error_code ignored; // a temp file left behind is swept at the next start
+    std::filesystem::remove(tempFile, ignored);
     return stored;
 }
 

@@ -190,6 +190,18 @@ std::vector<std::string> pgTakenUniqueFields(PgLockedWork& work, const std::opti
     const std::optional<std::string>& username, const std::optional<std::string>& email,
     const std::string& exceptId = "");
 
+// A user listing's counts, one subquery each, correlated with `u` (users)
+// and `$1` (now). users.id is COLLATE "C" (bytewise id order, as on SQLite)
+// while sessions.user_id and subscriptions.channel_id have the database's
+// default collation; compared as they are, the two implicit collations
+// conflict and neither table's index can serve the subquery, so each listed
+// row scanned the whole table (420 ms a page of 50 at 1,000,000 users and
+// 200,000 subscriptions). The COLLATE below lets the indexes serve it
+// (tests/postgres/test_pg_schema.cpp checks the plan).
+inline constexpr const char* kPgListingCounts =
+    "(SELECT count(*) FROM sessions s WHERE s.user_id = u.id COLLATE \"default\" AND s.revoked_at IS NULL"
+    " AND s.expires_at > $1), (SELECT count(*) FROM subscriptions c WHERE c.channel_id = u.id COLLATE \"default\")";
+
 inline constexpr const char* kPgInsertUser =
     "INSERT INTO users (id, username, email, full_name, password_hash, avatar, cover_image, created_at,"
     " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";

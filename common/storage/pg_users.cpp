@@ -160,10 +160,7 @@ void PgStore::listUsers(
         while (left != 0) {
             std::int64_t page = left < 0 ? kListPage : std::min(left, kListPage);
             auto rows = runAlone(*this,
-                std::string("SELECT ") + kUserColumns +
-                    ", (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-                    " AND s.expires_at > $1), (SELECT count(*) FROM subscriptions c WHERE c.channel_id = u.id)"
-                    " FROM users u WHERE u.id > $2 AND " +
+                std::string("SELECT ") + kUserColumns + ", " + kPgListingCounts + " FROM users u WHERE u.id > $2 AND " +
                     (prefix ? kPrefixMatch : kSubstringMatch) + " ORDER BY u.id LIMIT $5",
                 nowMs, after, prefix ? range.from : query.search, prefix ? range.to : likePattern(query.search), page);
             for (const auto& row : rows) {

@@ -1,5 +1,6 @@
 // The PostgreSQL store's schema and its migrations (issue 13).
 #include "domain/error.hpp"
+#include "storage/pg_internal.hpp"
 #include "storage/pg_schema.hpp"
 #include "test_support.hpp"
 
@@ -55,4 +56,25 @@ TEST_CASE("a database with a newer schema than this build is refused with a clea
         CHECK(e.code == Code::Invalid);
         CHECK(std::string(e.what()).find("newer than this usersvc knows") != std::string::npos);
     }
+}
+
+TEST_CASE("a user listing reads its session and subscriber counts through indexes") {
+    // With sequential scans priced out, a subquery no index can serve by its
+    // condition (users.id's collation against the other tables') shows as a
+    // scan with a filter instead of an index condition on the listed user.
+    auto url = test::freshPostgresDatabase();
+    pqxx::connection connection(url);
+    pgMigrate(connection);
+    pqxx::work tx(connection);
+    tx.exec0("SET LOCAL enable_seqscan = off");
+    std::string plan;
+    for (const auto& row : tx.exec_params(std::string("EXPLAIN SELECT u.id, ") + kPgListingCounts +
+                                              " FROM users u WHERE u.id > $2 ORDER BY u.id LIMIT 51",
+             std::int64_t{0}, std::string()))
+        plan += std::string(row[0].c_str()) + "\n";
+    CAPTURE(plan);
+    // Each index looked up by the listed user, not read whole with a filter.
+    CHECK(plan.find("Index Cond: ((user_id = (u.id)::text)") != std::string::npos);
+    CHECK(plan.find("Index Cond: (channel_id = (u.id)::text)") != std::string::npos);
+    CHECK(plan.find("Seq Scan") == std::string::npos);
 }
