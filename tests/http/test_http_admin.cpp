@@ -32,27 +32,6 @@ Scenario adminRow(std::string name, std::string method, const std::string& path,
     return row;
 }
 
-Scenario withHeaders(Scenario row, httplib::Headers headers) {
-    row.headers = std::move(headers);
-    return row;
-}
-
-Scenario before(Scenario row, std::function<void(ScenarioRun&)> hook) {
-    row.before = std::move(hook);
-    return row;
-}
-
-Scenario after(Scenario row, std::function<void(ScenarioRun&, const nlohmann::json& data)> check) {
-    row.after = [check = std::move(check)](ScenarioRun& run, const httplib::Response& res) { check(run, dataIn(res)); };
-    return row;
-}
-
-Scenario getUserAs(std::string name, std::string who, int status) {
-    Scenario row{std::move(name), "GET", "/api/v1/users/getUser", "", "", status, {}};
-    row.as = std::move(who);
-    return row;
-}
-
 int loginStatus(httplib::Client& client, const std::string& password) {
     return postLogin(client, {{"username", "made"}, {"password", password}}).status;
 }

@@ -23,14 +23,6 @@ int clearedCookies(const httplib::Response& res) {
     return cleared;
 }
 
-// Signs `name` up: its token under `name`, its id under `name`.id.
-std::function<void(ScenarioRun&)> signUpAs(const std::string& name) {
-    return [name](ScenarioRun& run) {
-        auto account = signUp(run.client, name);
-        run.values[name] = account.token;
-        run.values[name + ".id"] = account.id;
-    };
-}
 // Opens another session of `name` from `userAgent`: its token under `key`.
 std::function<void(ScenarioRun&)> loginAs(
     const std::string& name, const std::string& userAgent, const std::string& key) {
@@ -50,22 +42,11 @@ Scenario listSessions(std::string name, std::string as, std::size_t expected,
     return row;
 }
 
-Scenario getUser(std::string name, std::string as, int status) {
-    Scenario row{std::move(name), "GET", kUsers + "/getUser", "", "", status, {}};
-    row.as = std::move(as);
-    return row;
-}
-
 Scenario withCookiesCleared(Scenario row, int cleared) {
     row.after = [cleared](ScenarioRun&, const httplib::Response& res) { CHECK(clearedCookies(res) == cleared); };
     return row;
 }
 
-Scenario as(Scenario row, std::string who, std::function<void(ScenarioRun&)> before = {}) {
-    row.as = std::move(who);
-    row.before = std::move(before);
-    return row;
-}
 } // namespace
 
 TEST_CASE("a user lists their own open sessions, the current one marked, and revokes one of them") {
@@ -95,15 +76,16 @@ TEST_CASE("a user lists their own open sessions, the current one marked, and rev
             bothSessions,
             listSessions("the same two, seen from the other one", "phone", 2),
             // Another user cannot revoke it, nor learn that it exists.
-            as({"another user cannot revoke it", "DELETE", kUsers + "/sessions/{phoneSession}", "", "", 404, {}}, "tom",
+            before(as({"another user cannot revoke it", "DELETE", kUsers + "/sessions/{phoneSession}", "", "", 404, {}},
+                       "tom"),
                 signUpAs("tom")),
-            getUser("the phone's session is still open", "phone", 200),
+            getUserAs("the phone's session is still open", "phone", 200),
             // Another session: this one's cookies stay.
             withCookiesCleared(
                 as({"sam revokes the phone's session", "DELETE", kUsers + "/sessions/{phoneSession}", "", "", 200, {}},
                     "sam"),
                 0),
-            getUser("the phone is refused at once", "phone", 401),
+            getUserAs("the phone is refused at once", "phone", 401),
             as({"revoking it again is 404", "DELETE", kUsers + "/sessions/{phoneSession}", "", "", 404, {}}, "sam"),
             as({"an unknown session is 404", "DELETE", kUsers + "/sessions/no-such-session", "", "", 404, {}}, "sam"),
             listSessions("sam has one session left", "sam", 1,
@@ -114,7 +96,7 @@ TEST_CASE("a user lists their own open sessions, the current one marked, and rev
                 as({"revoking the current session is a logout", "DELETE", kUsers + "/sessions/{own}", "", "", 200, {}},
                     "sam"),
                 2),
-            getUser("and its token is refused", "sam", 401),
+            getUserAs("and its token is refused", "sam", 401),
         });
 }
 
@@ -125,31 +107,33 @@ TEST_CASE("logout scopes: others keeps this session, global ends all, local is t
     ScenarioRun run{server, client};
     runScenarios(run,
         {
-            as({"an unknown scope is 400 naming the field", "POST", kUsers + "/logout?scope=everywhere", "", "", 400,
-                   {R"("field":"scope")"}},
-                "ann",
+            before(as({"an unknown scope is 400 naming the field", "POST", kUsers + "/logout?scope=everywhere", "", "",
+                          400, {R"("field":"scope")"}},
+                       "ann"),
                 [](ScenarioRun& run) {
                     signUpAs("ann")(run);
                     loginAs("ann", "laptop", "laptop")(run);
                     loginAs("ann", "tablet", "tablet")(run);
                 }),
-            getUser("nothing was revoked", "ann", 200),
+            getUserAs("nothing was revoked", "ann", 200),
             withCookiesCleared(
                 as({"others: the other sessions end", "POST", kUsers + "/logout?scope=others", "", "", 200, {}}, "ann"),
                 0),
-            getUser("this session stays", "ann", 200),
-            getUser("the laptop's ended", "laptop", 401),
-            getUser("the tablet's ended", "tablet", 401),
-            withCookiesCleared(as({"no scope: this session only", "POST", kUsers + "/logout", "", "", 200, {}}, "desk",
-                                   loginAs("ann", "desk", "desk")),
-                2),
-            getUser("the desk's session ended", "desk", 401),
-            getUser("the first session stays", "ann", 200),
+            getUserAs("this session stays", "ann", 200),
+            getUserAs("the laptop's ended", "laptop", 401),
+            getUserAs("the tablet's ended", "tablet", 401),
             withCookiesCleared(
-                as({"global: every session ends", "POST", kUsers + "/logout?scope=global", "", "", 200, {}}, "phone",
+                before(as({"no scope: this session only", "POST", kUsers + "/logout", "", "", 200, {}}, "desk"),
+                    loginAs("ann", "desk", "desk")),
+                2),
+            getUserAs("the desk's session ended", "desk", 401),
+            getUserAs("the first session stays", "ann", 200),
+            withCookiesCleared(
+                before(as({"global: every session ends", "POST", kUsers + "/logout?scope=global", "", "", 200, {}},
+                           "phone"),
                     loginAs("ann", "phone", "phone")),
                 2),
-            getUser("the phone's session ended", "phone", 401),
-            getUser("and the first one", "ann", 401),
+            getUserAs("the phone's session ended", "phone", 401),
+            getUserAs("and the first one", "ann", 401),
         });
 }

@@ -180,4 +180,41 @@ inline nlohmann::json dataIn(const httplib::Response& res) {
     return nlohmann::json::parse(res.body)["data"];
 }
 
+// Row builders: each gives the row back with one more thing said about it.
+inline Scenario withHeaders(Scenario row, httplib::Headers headers) {
+    row.headers = std::move(headers);
+    return row;
+}
+
+inline Scenario as(Scenario row, std::string who) {
+    row.as = std::move(who);
+    return row;
+}
+
+inline Scenario before(Scenario row, std::function<void(ScenarioRun&)> hook) {
+    row.before = std::move(hook);
+    return row;
+}
+
+// An after hook given the answer's `data`.
+inline Scenario after(Scenario row, std::function<void(ScenarioRun&, const nlohmann::json& data)> check) {
+    row.after = [check = std::move(check)](ScenarioRun& run, const httplib::Response& res) { check(run, dataIn(res)); };
+    return row;
+}
+
+// GET /api/v1/users/getUser with the named token: whether that session is open.
+inline Scenario getUserAs(std::string name, std::string who, int status) {
+    return as({std::move(name), "GET", "/api/v1/users/getUser", "", "", status, {}}, std::move(who));
+}
+
+// A before hook: signs `name` up (signUp); its token under `name`, its id
+// under `name`.id.
+inline std::function<void(ScenarioRun&)> signUpAs(const std::string& name) {
+    return [name](ScenarioRun& run) {
+        auto account = signUp(run.client, name);
+        run.values[name] = account.token;
+        run.values[name + ".id"] = account.id;
+    };
+}
+
 } // namespace usersvc::test
