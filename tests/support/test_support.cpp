@@ -112,18 +112,29 @@ httplib::Client TestServer::client() const {
     return c;
 }
 
+namespace {
+// execv's argument vector, made before fork: tests fork from several threads
+// at once, and a child that allocates after fork can wait forever on a lock
+// another thread held at the moment of the fork (a hang seen in the test of
+// four CLI processes registering at once). `args` must outlive the result.
+std::vector<char*> argvOf(const std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    return argv;
+}
+} // namespace
+
 ProcessResult runProcess(const std::vector<std::string>& args, const std::string& input) {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error("pipe");
+    auto argv = argvOf(args);
     pid_t pid = fork();
-    if (pid == 0) {
+    if (pid == 0) { // async-signal-safe calls only (see argvOf)
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        std::vector<char*> argv;
-        for (const auto& a : args)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
         execv(argv[0], argv.data());
         _exit(127);
     }
@@ -164,26 +175,24 @@ ChildServer::ChildServer(const std::string& binary, const std::vector<std::strin
     const std::string& stderrFile) {
     int out[2];
     if (pipe2(out, O_CLOEXEC)) throw std::runtime_error("pipe");
+    int err = stderrFile.empty() ? open("/dev/null", O_WRONLY | O_CLOEXEC)
+                                 : open(stderrFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    std::vector<std::string> args = {binary, "serve", "--port", "0"};
+    if (stderrFile.empty()) args.push_back("--no-access-log");
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    auto argv = argvOf(args);
     pid_ = fork();
-    if (pid_ == 0) {
+    if (pid_ == 0) { // async-signal-safe calls only (see argvOf)
         dup2(out[1], 1);
-        int err = stderrFile.empty() ? open("/dev/null", O_WRONLY)
-                                     : open(stderrFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
         dup2(err, 2);
         if (fileSizeLimit > 0) {
             rlimit limit{static_cast<rlim_t>(fileSizeLimit), static_cast<rlim_t>(fileSizeLimit)};
             setrlimit(RLIMIT_FSIZE, &limit);
         }
-        std::vector<std::string> args = {binary, "serve", "--port", "0"};
-        if (stderrFile.empty()) args.push_back("--no-access-log");
-        args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-        std::vector<char*> argv;
-        for (const auto& a : args)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
         execv(argv[0], argv.data());
         _exit(127);
     }
+    close(err);
     close(out[1]);
     std::string line;
     char c;
