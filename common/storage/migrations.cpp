@@ -9,7 +9,7 @@
 namespace usersvc {
 
 namespace {
-const std::array<const char*, 5> kMigrations = {
+const std::array<const char*, 6> kMigrations = {
     // 1: users and sessions.
     R"sql(
     CREATE TABLE users (
@@ -83,6 +83,30 @@ const std::array<const char*, 5> kMigrations = {
     // e-mails are stored lowercased and indexed already; names by lower().
     R"sql(
     CREATE INDEX users_by_name_prefix ON users(lower(full_name));
+    )sql",
+    // 6: the outbox (domain/outbox.hpp). No foreign key to users: a message
+    // about a deleted account stays in the mailbox until it is pruned.
+    R"sql(
+    CREATE TABLE outbox (
+        id              TEXT PRIMARY KEY,
+        channel         TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        subject         TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        user_id         TEXT NOT NULL DEFAULT '',
+        content         BLOB NOT NULL,
+        status          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner     TEXT,
+        lease_until     INTEGER,
+        last_error      TEXT NOT NULL DEFAULT '',
+        created_at      INTEGER NOT NULL,
+        finished_at     INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'queued';
+    CREATE INDEX outbox_by_recipient ON outbox(recipient, id);
+    CREATE INDEX outbox_finished ON outbox(finished_at) WHERE status <> 'queued';
     )sql",
 };
 } // namespace

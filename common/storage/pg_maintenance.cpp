@@ -38,8 +38,8 @@ bool PgStore::ping() {
         auto row = runAlone(*this,
             "SELECT (SELECT coalesce(max(version), 0) FROM usersvc_schema), (SELECT count(*) FROM pg_tables"
             " WHERE schemaname = current_schema() AND tablename IN ('users', 'sessions', 'retired_refresh_tokens',"
-            " 'subscriptions', 'watch_history', 'images', 'login_attempts'))")[0];
-        return row[0].as<int>() == pgLatestSchemaVersion() && row[1].as<int>() == 7;
+            " 'subscriptions', 'watch_history', 'images', 'login_attempts', 'outbox'))")[0];
+        return row[0].as<int>() == pgLatestSchemaVersion() && row[1].as<int>() == 8;
     } catch (const std::exception&) {
         return false;
     }

@@ -12,7 +12,7 @@ namespace {
 // serialises migrations across all of them.
 constexpr long long kMigrationLock = 0x75736572737663; // "usersvc"
 
-const std::array<const char*, 4> kMigrations = {
+const std::array<const char*, 5> kMigrations = {
     // 1: what SQLite's migrations 1-4 built, in one step (PostgreSQL stores
     // start at this schema). Times are milliseconds since the epoch.
     R"sql(
@@ -94,6 +94,30 @@ const std::array<const char*, 4> kMigrations = {
     CREATE INDEX users_by_username_prefix ON users((username COLLATE "C"));
     CREATE INDEX users_by_email_prefix ON users((email COLLATE "C"));
     CREATE INDEX users_by_name_prefix ON users((lower(full_name) COLLATE "C"));
+    )sql",
+    // 5: the outbox, as SQLite's migration 6. Claims lock rows with FOR
+    // UPDATE SKIP LOCKED, so instances never take one message twice.
+    R"sql(
+    CREATE TABLE outbox (
+        id              TEXT COLLATE "C" PRIMARY KEY,
+        channel         TEXT NOT NULL,
+        recipient       TEXT COLLATE "C" NOT NULL,
+        subject         TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        user_id         TEXT NOT NULL DEFAULT '',
+        content         BYTEA NOT NULL,
+        status          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        lease_owner     TEXT,
+        lease_until     BIGINT,
+        last_error      TEXT NOT NULL DEFAULT '',
+        created_at      BIGINT NOT NULL,
+        finished_at     BIGINT
+    );
+    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'queued';
+    CREATE INDEX outbox_by_recipient ON outbox(recipient, id);
+    CREATE INDEX outbox_finished ON outbox(finished_at) WHERE status <> 'queued';
     )sql",
 };
 

@@ -76,6 +76,15 @@ public:
         const std::string& userId, const std::string& videoId, std::int64_t nowMs, std::int64_t keep) override;
     std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) override;
 
+    // outbox: pg_outbox.cpp
+    std::vector<OutboxMessage> claimMessages(
+        const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs, int max) override;
+    bool finishMessage(
+        const std::string& id, const std::string& owner, const MessageOutcome& outcome, std::int64_t nowMs) override;
+    std::optional<OutboxMessage> findMessage(const std::string& id) override;
+    std::vector<OutboxMessage> listMessages(const MessageQuery& query) override;
+    std::int64_t pruneMessages(std::int64_t beforeMs) override;
+
     // maintenance: pg_maintenance.cpp
     std::vector<ImportOutcome> importUsers(const std::vector<UserRecord>& users, bool stopAtConflict) override;
     void backupTo(

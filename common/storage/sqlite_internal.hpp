@@ -164,6 +164,7 @@ public:
     std::optional<std::string> setImage(
         const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) override;
     bool isMediaReferenced(const std::string& reference) override;
+    void enqueueMessage(const OutboxMessage& message) override;
     void commit() override;
 
 private:

@@ -81,9 +81,9 @@ bool SqliteStore::ping() {
         // One statement, prepared once per connection: healthchecks come often.
         auto& q = lease.statement("SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM"
                                   " sqlite_master WHERE type = 'table' AND name IN ('users', 'sessions',"
-                                  " 'retired_refresh_tokens', 'subscriptions', 'watch_history'))");
+                                  " 'retired_refresh_tokens', 'subscriptions', 'watch_history', 'outbox'))");
         if (!q.executeStep()) return false;
-        return q.getColumn(0).getInt() == latestSchemaVersion() && q.getColumn(1).getInt() == 5;
+        return q.getColumn(0).getInt() == latestSchemaVersion() && q.getColumn(1).getInt() == 6;
     } catch (const std::exception&) {
         return false;
     }

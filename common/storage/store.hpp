@@ -9,6 +9,7 @@
 // taken throws UniqueConflict naming the fields, and the services say what it
 // means (services/store_writes.hpp).
 #include "domain/attempt_windows.hpp"
+#include "domain/outbox.hpp"
 #include "domain/user.hpp"
 
 #include <cstdint>
@@ -56,6 +57,9 @@ public:
         const std::string& userId, ImageSlot slot, const std::string& reference, std::int64_t nowMs) = 0;
     // True when some user's avatar or cover is `reference`.
     virtual bool isMediaReferenced(const std::string& reference) = 0;
+
+    // outbox: the message goes with this transaction's commit, or not at all.
+    virtual void enqueueMessage(const OutboxMessage& message) = 0;
 
     virtual void commit() = 0;
 };
@@ -140,6 +144,21 @@ public:
     virtual std::int64_t recordWatch(
         const std::string& userId, const std::string& videoId, std::int64_t nowMs, std::int64_t keep) = 0;
     virtual std::vector<WatchEntry> listHistory(const std::string& userId, std::int64_t limit) = 0;
+
+    // ---- outbox: messages on their way out (sqlite_outbox.cpp; domain/outbox.hpp)
+    // Leases up to `max` queued messages due at `nowMs` that no live lease
+    // holds to `owner` until nowMs + leaseMs, counting an attempt on each;
+    // oldest due first. Two owners never hold one message at once.
+    virtual std::vector<OutboxMessage> claimMessages(
+        const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs, int max) = 0;
+    // Records what `owner` made of a message it holds, and releases it. False
+    // when `owner` no longer holds it (the lease ran out and another took it).
+    virtual bool finishMessage(
+        const std::string& id, const std::string& owner, const MessageOutcome& outcome, std::int64_t nowMs) = 0;
+    virtual std::optional<OutboxMessage> findMessage(const std::string& id) = 0;
+    virtual std::vector<OutboxMessage> listMessages(const MessageQuery& query) = 0;
+    // Deletes messages sent, kept or failed before `beforeMs`; returns how many.
+    virtual std::int64_t pruneMessages(std::int64_t beforeMs) = 0;
 
     // ---- maintenance: import, backup, restore, health (sqlite_maintenance.cpp)
     // Inserts many users in one write transaction, each record entirely or not

@@ -1,6 +1,7 @@
 // The store contract: what any Store implementation must do, written against
 // the interface in storage/store.hpp only. Each case runs once per backend in
 // STORE_BACKENDS: SQLite and PostgreSQL.
+#include "backends.hpp"
 #include "domain/clock.hpp"
 #include "domain/error.hpp"
 #include "domain/ids.hpp"
@@ -21,29 +22,6 @@
 using namespace usersvc;
 
 namespace {
-// A backend opens a store over the data of `dir`; two opens of one dir are two
-// clients of the same database (two processes, or two server instances).
-struct SqliteBackend {
-    static std::unique_ptr<Store> open(const std::filesystem::path& dir) {
-        return std::make_unique<SqliteStore>(dir / "usersvc.db");
-    }
-};
-// One PostgreSQL database per test directory, made on the first open.
-struct PostgresBackend {
-    static std::unique_ptr<Store> open(const std::filesystem::path& dir) {
-        static std::mutex mutex;
-        static std::map<std::filesystem::path, std::string> databases;
-        std::string url;
-        {
-            std::lock_guard lock(mutex);
-            auto& known = databases[dir];
-            if (known.empty()) known = test::freshPostgresDatabase();
-            url = known;
-        }
-        return std::make_unique<PgStore>(url);
-    }
-};
-#define STORE_BACKENDS SqliteBackend, PostgresBackend
 
 std::vector<std::string> conflictOf(Store& store, const UserRecord& user) {
     try {

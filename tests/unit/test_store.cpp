@@ -139,11 +139,12 @@ TEST_CASE("subscriptions made before schema 3 get an ObjectId-shaped id from the
     }
     {
         // Take the store back to schema 2, as a store from before issue 10 was
-        // (without migration 3's column and the indexes of migrations 4 and 5).
+        // (without migration 3's column, the indexes of migrations 4 and 5 and
+        // migration 6's outbox).
         SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
         db.exec("DROP INDEX subscriptions_by_id; ALTER TABLE subscriptions DROP COLUMN id;"
                 "DROP INDEX sessions_by_expiry; DROP INDEX sessions_revoked; DROP INDEX sessions_replay;"
-                "DROP INDEX users_by_name_prefix; PRAGMA user_version = 2");
+                "DROP INDEX users_by_name_prefix; DROP TABLE outbox; PRAGMA user_version = 2");
     }
     SqliteStore store(file);
     CHECK(store.schemaVersion() == latestSchemaVersion());
