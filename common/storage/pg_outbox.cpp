@@ -82,10 +82,12 @@ std::optional<OutboxMessage> PgStore::findMessage(const std::string& id) {
 
 std::vector<OutboxMessage> PgStore::listMessages(const MessageQuery& query) {
     return pgGuarded([&] {
-        // An empty recipient or beforeId leaves its condition out.
+        // An empty recipient or beforeId leaves its condition out (per case, as
+        // in sqlite_outbox.cpp: an OR of the two would keep the index out).
+        std::string where = query.recipient.empty() ? "$1 = ''" : "recipient = $1";
+        where += query.beforeId.empty() ? " AND $2 = ''" : " AND id < $2";
         return readMessages(runAlone(*this,
-            std::string("SELECT ") + kMessageColumns +
-                " FROM outbox WHERE ($1 = '' OR recipient = $1) AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3",
+            std::string("SELECT ") + kMessageColumns + " FROM outbox WHERE " + where + " ORDER BY id DESC LIMIT $3",
             query.recipient, query.beforeId, query.limit));
     });
 }

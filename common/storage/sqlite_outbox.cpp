@@ -102,10 +102,13 @@ std::optional<OutboxMessage> SqliteStore::findMessage(const std::string& id) {
 std::vector<OutboxMessage> SqliteStore::listMessages(const MessageQuery& query) {
     return guarded([&] {
         Lease lease(*this);
-        // An empty recipient or beforeId leaves its condition out.
-        auto& q = lease.statement(std::string("SELECT ") + kMessageColumns +
-                                  " FROM outbox WHERE (?1 = '' OR recipient = ?1) AND (?2 = '' OR id < ?2)"
-                                  " ORDER BY id DESC LIMIT ?3");
+        // An empty recipient or beforeId leaves its condition out. The text
+        // differs per case rather than holding "?1 = '' OR recipient = ?1",
+        // which no index can serve (a scan of the whole outbox).
+        std::string where = query.recipient.empty() ? "?1 = ''" : "recipient = ?1";
+        where += query.beforeId.empty() ? " AND ?2 = ''" : " AND id < ?2";
+        auto& q = lease.statement(
+            std::string("SELECT ") + kMessageColumns + " FROM outbox WHERE " + where + " ORDER BY id DESC LIMIT ?3");
         SQLite::bind(q, query.recipient, query.beforeId, static_cast<int64_t>(query.limit));
         return readMessages(q);
     });

@@ -6,6 +6,7 @@
 # (see compare-sqlite.sh for the seed and the builds).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$root/scripts/bench.d/users_page.sh"
 BASE=$1; HEAD=$2; SEED=$3
 TOKEN=console-token-for-bench-0123456789abcdef
 work=$(mktemp -d); chmod 755 "$work"
@@ -43,16 +44,7 @@ start() { # start BIN NAME
 }
 page() { # page BIN LABEL
   start "$1" "$2"
-  for q in "limit=50" "limit=50&search=bench99" "limit=50&after=6955b900000000000007a120" "limit=500"; do
-    curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?$q"
-    local best=999
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-      t=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?$q")
-      best=$(echo "if ($t < $best) $t else $best" | bc -l)
-    done
-    printf "%-5s pg users page %-40s best of 10: %7.2f ms\n" "$2" "$q" "$(echo "$best * 1000" | bc -l)"
-  done
-  curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?limit=50" | jq -c '[.data.users | length, (map(.subscribersCount // .subscribers) | add), (map(.openSessions) | add)]'; curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?limit=50&after=6955b900000000000007a120" | jq -c '[.data.users | length, (map(.subscribersCount // .subscribers) | add), (map(.openSessions) | add)]'
+  time_users_pages "$URL" "$TOKEN" "$2 pg"
   kill $PID; wait $PID 2>/dev/null || true
 }
 page "$BASE" base; page "$HEAD" head; page "$BASE" base; page "$HEAD" head

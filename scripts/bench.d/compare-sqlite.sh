@@ -9,6 +9,7 @@
 # a release build of each commit (scripts/build DIR -DCMAKE_BUILD_TYPE=Release).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$root/scripts/bench.d/users_page.sh"
 BASE=$1; HEAD=$2; SEED=$3
 TOKEN=console-token-for-bench-0123456789abcdef
 work=$(mktemp -d)
@@ -36,18 +37,7 @@ getuser() { # getuser BIN LABEL
 }
 page() { # page BIN LABEL DATA
   start "$1" "$3"
-  local after=6955b900000000000007a120 # user 500,000 of the seed
-  for q in "limit=50" "limit=50&search=bench99" "limit=50&after=$after" "limit=500"; do
-    curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?$q" # warm
-    local best=999
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-      t=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?$q")
-      best=$(echo "if ($t < $best) $t else $best" | bc -l)
-    done
-    printf "%-5s users page %-40s best of 10: %6.2f ms\n" "$2" "$q" "$(echo "$best * 1000" | bc -l)"
-  done
-  curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?limit=50" | jq -c '[.data.users | length, (map(.subscribersCount // .subscribers) | add), (map(.openSessions) | add)]'
-  curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/admin/users?limit=50&after=$after" | jq -c '[.data.users | length, (map(.subscribersCount // .subscribers) | add), (map(.openSessions) | add)]'
+  time_users_pages "$URL" "$TOKEN" "$2"
   stop
 }
 for round in 1 2; do
